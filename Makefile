@@ -1,0 +1,44 @@
+# llm-studies: `make setup` once, then `make test`. See README.md.
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+# Without CUDA, pin the CPU torch wheel; an open torch range would pull a multi-GB CUDA build.
+HAS_CUDA := $(shell nvidia-smi -L >/dev/null 2>&1 && echo yes)
+CONSTRAINTS := $(if $(HAS_CUDA),,-c constraints-cpu.txt)
+NB ?=
+
+.PHONY: setup test test-fast run-all run bench lint sync help
+
+help:
+	@echo "make setup | test | test-fast | run-all | run NB=03 | bench | lint | sync"
+
+setup:
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --progress-bar on -r requirements.txt $(CONSTRAINTS)
+	$(PY) -m pip install --quiet --no-deps -e .
+	$(PY) -m ipykernel install --user --name llm-studies --display-name "Python (llm-studies)" >/dev/null
+	$(PY) -m helpers.setup_assets
+	@echo "Listo: make test, o abre notebooks/ con el kernel 'Python (llm-studies)'."
+
+test:
+	$(PY) -m pytest -q tests
+
+test-fast:
+	$(PY) -m pytest -q tests --ignore=tests/test_notebooks.py
+
+run-all:
+	$(PY) -m helpers.notebook_runner
+
+run:
+	@test -n "$(NB)" || (echo "usage: make run NB=03" >&2; exit 2)
+	$(PY) -m helpers.notebook_runner $(NB)
+
+bench:
+	$(PY) -m benchmarks.run
+
+lint:
+	$(PY) -m ruff check helpers tests benchmarks notebooks/*.py
+
+sync:
+	$(PY) -m jupytext --sync notebooks/*.py
+	$(PY) -m nbstripout notebooks/*.ipynb

@@ -1,0 +1,1 @@
+"""Speed and memory benchmarks: each reports a ratio against a baseline measured in the same run."""

@@ -1,0 +1,52 @@
+"""Run the benchmarks (all, or those named) and write outputs/bench/results.json plus a table.
+
+Usage: python -m benchmarks.run [NAME ...]. Run it alone: other CPU work distorts timings.
+"""
+
+import importlib
+import platform
+import sys
+import time
+
+from helpers.env import apply_offline_defaults, available_cpus, set_hub_offline
+from helpers.io import atomic_write_json
+from helpers.paths import REPO_ROOT
+
+# name -> "module:function"; each function returns a dict with baseline, candidate, ratio, target.
+BENCHMARKS = {
+    "generation_batching": "benchmarks.bench_generation:batched_vs_one_by_one",
+}
+
+
+def main(argv: list[str]) -> int:
+    """Run the selected benchmarks and report ratios; exit 1 if one misses its target."""
+    apply_offline_defaults()
+    set_hub_offline(True)
+    unknown = sorted(set(argv) - set(BENCHMARKS))
+    if unknown:
+        print(f"unknown benchmark(s) {unknown}; known: {', '.join(BENCHMARKS)}", file=sys.stderr)
+        return 2
+    results = {}
+    for name in argv or list(BENCHMARKS):
+        module, function = BENCHMARKS[name].split(":")
+        print(f"=== {name} ===", flush=True)
+        start = time.perf_counter()
+        results[name] = getattr(importlib.import_module(module), function)()
+        results[name]["wall_seconds"] = time.perf_counter() - start
+    out = REPO_ROOT / "outputs" / "bench" / "results.json"
+    atomic_write_json(out, {"machine": {"cpus": available_cpus(), "platform": platform.platform()},
+                            "results": results})
+    print(f"\n{'benchmark':<28} {'baseline':>14} {'candidate':>14} {'ratio':>8} {'target':>8}  ok")
+    failed = False
+    for name, result in results.items():
+        target = result.get("target")
+        ok = target is None or result["ratio"] >= target
+        failed |= not ok
+        print(f"{name:<28} {result['baseline']:>14.3f} {result['candidate']:>14.3f} "
+              f"{result['ratio']:>7.1f}x {'' if target is None else f'{target:.0f}x':>8}  {'sí' if ok else 'NO'}")
+    print(f"\n{out}")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

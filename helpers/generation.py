@@ -1,0 +1,100 @@
+"""Prompt building with chat templates, and batched generation with throughput figures."""
+
+import time
+from dataclasses import dataclass
+
+
+@dataclass
+class Generation:
+    """Texts generated for a list of prompts, with the new-token count and the time taken."""
+
+    texts: list  # one string per prompt, or a list of num_return_sequences strings per prompt
+    new_tokens: int
+    seconds: float
+
+    @property
+    def tokens_per_second(self) -> float:
+        """Generated tokens per second of wall time."""
+        return self.new_tokens / self.seconds if self.seconds > 0 else 0.0
+
+
+def merge_system_into_first_user(messages: list[dict]) -> list[dict]:
+    """For templates with no system role (Gemma): prepend the system text to the first user turn."""
+    if not messages or messages[0]["role"] != "system":
+        return list(messages)
+    system, rest = messages[0]["content"], [dict(m) for m in messages[1:]]
+    if rest and rest[0]["role"] == "user":
+        rest[0]["content"] = f"{system}\n\n{rest[0]['content']}"
+    else:
+        rest.insert(0, {"role": "user", "content": system})
+    return rest
+
+
+def chat_prompt(tokenizer, messages: list[dict], add_generation_prompt: bool = True) -> str:
+    """The model's chat-template text for messages; merges the system turn where unsupported."""
+    if not getattr(tokenizer, "chat_template", None):
+        raise ValueError("this tokenizer has no chat template: use completion prompts (chat=False)")
+    from jinja2 import TemplateError
+
+    try:
+        return tokenizer.apply_chat_template(messages, tokenize=False,
+                                             add_generation_prompt=add_generation_prompt)
+    except TemplateError as error:
+        if "system" not in str(error).lower() or messages[0]["role"] != "system":
+            raise
+    return tokenizer.apply_chat_template(merge_system_into_first_user(messages), tokenize=False,
+                                         add_generation_prompt=add_generation_prompt)
+
+
+def as_messages(prompt, system: str | None = None) -> list[dict]:
+    """A user text (or a ready message list) as a message list, with an optional system turn."""
+    messages = [{"role": "user", "content": prompt}] if isinstance(prompt, str) else list(prompt)
+    if system and messages[0]["role"] != "system":
+        messages.insert(0, {"role": "system", "content": system})
+    return messages
+
+
+def _count_new_tokens(rows, eos_ids: set[int]) -> int:
+    total = 0
+    for row in rows.tolist():
+        for index, token in enumerate(row):
+            if token in eos_ids:
+                total += index + 1
+                break
+        else:
+            total += len(row)
+    return total
+
+
+def generate(model, tokenizer, prompts: list, *, chat: bool = True, system: str | None = None,
+             max_new_tokens: int = 128, temperature: float = 0.0, top_p: float = 1.0,
+             repetition_penalty: float = 1.0, num_return_sequences: int = 1, batch_size: int = 8,
+             progress: bool = True) -> Generation:
+    """Generate for many prompts in padded batches; chat=False sends the raw text (base models)."""
+    import torch
+    from tqdm.auto import tqdm
+
+    texts = [chat_prompt(tokenizer, as_messages(p, system)) if chat else p for p in prompts]
+    order = sorted(range(len(texts)), key=lambda i: len(texts[i]))  # similar lengths pad less
+    eos = model.generation_config.eos_token_id
+    eos_ids = set(eos if isinstance(eos, list) else [eos]) | {tokenizer.eos_token_id}
+    sampling = {"do_sample": True, "temperature": temperature, "top_p": top_p} if temperature > 0 \
+        else {"do_sample": False, "temperature": None, "top_p": None, "top_k": None}
+    results: dict[int, list[str]] = {}
+    new_tokens, start = 0, time.perf_counter()
+    batches = [order[i:i + batch_size] for i in range(0, len(order), batch_size)]
+    for batch in tqdm(batches, desc="Generando", unit="lote", disable=not progress or len(batches) < 2):
+        encoded = tokenizer([texts[i] for i in batch], return_tensors="pt", padding=True,
+                            add_special_tokens=not chat).to(model.device)
+        with torch.inference_mode():
+            output = model.generate(**encoded, max_new_tokens=max_new_tokens,
+                                    num_return_sequences=num_return_sequences,
+                                    repetition_penalty=repetition_penalty,
+                                    pad_token_id=tokenizer.pad_token_id, **sampling)
+        generated = output[:, encoded["input_ids"].shape[1]:]
+        new_tokens += _count_new_tokens(generated, eos_ids)
+        decoded = [t.strip() for t in tokenizer.batch_decode(generated, skip_special_tokens=True)]
+        for position, index in enumerate(batch):
+            results[index] = decoded[position * num_return_sequences:(position + 1) * num_return_sequences]
+    ordered = [results[i] if num_return_sequences > 1 else results[i][0] for i in range(len(texts))]
+    return Generation(ordered, new_tokens, time.perf_counter() - start)

@@ -1,0 +1,86 @@
+"""Run notebooks headless with papermill into their output folder (make run-all, tests)."""
+
+import json
+import sys
+from pathlib import Path
+
+from helpers.paths import REPO_ROOT
+
+NOTEBOOKS_DIR = REPO_ROOT / "notebooks"
+
+
+class NotebookFailed(RuntimeError):
+    """A notebook stopped with an error; the message names it and the cell's error."""
+
+
+def notebook_names() -> list[str]:
+    """Every notebook of the suite, by name (NN_snake_name), in order."""
+    return sorted(path.stem for path in NOTEBOOKS_DIR.glob("[0-9][0-9]_*.ipynb"))
+
+
+def find_notebook(selector: str) -> str:
+    """The notebook named, or the only one whose name starts with selector (e.g. '03')."""
+    names = notebook_names()
+    matches = [name for name in names if name == selector] or [n for n in names if n.startswith(selector)]
+    if len(matches) != 1:
+        raise ValueError(f"{selector!r} names {len(matches)} notebooks; choose one of: {', '.join(names)}")
+    return matches[0]
+
+
+def kernel_name() -> str:
+    """The suite's kernel when it runs this Python, else Jupyter's default 'python3'."""
+    from jupyter_client.kernelspec import KernelSpecManager, NoSuchKernel
+
+    try:
+        spec = KernelSpecManager().get_kernel_spec("llm-studies")
+    except NoSuchKernel:
+        return "python3"
+    return "llm-studies" if Path(spec.argv[0]).resolve() == Path(sys.executable).resolve() else "python3"
+
+
+def run_notebook(name: str, output_dir: str | Path | None = None, parameters: dict | None = None,
+                 progress: bool = True) -> Path:
+    """Execute a notebook with papermill; return its output folder (holding metrics.json)."""
+    import papermill
+
+    output_dir = Path(output_dir or REPO_ROOT / "outputs" / name).resolve()
+    output_dir.mkdir(parents=True, exist_ok=True)
+    params = {"OUTPUT_DIR": str(output_dir), **(parameters or {})}
+    try:
+        papermill.execute_notebook(
+            str(NOTEBOOKS_DIR / f"{name}.ipynb"), str(output_dir / f"{name}.ipynb"),
+            parameters=params, cwd=str(NOTEBOOKS_DIR), kernel_name=kernel_name(),
+            progress_bar=progress, request_save_on_cell_execute=True,
+        )
+    except papermill.PapermillExecutionError as error:
+        raise NotebookFailed(
+            f"notebook {name} failed in cell {error.exec_count}: {error.ename}: {error.evalue} "
+            f"(executed copy: {output_dir / f'{name}.ipynb'})"
+        ) from None
+    return output_dir
+
+
+def read_metrics(output_dir: str | Path) -> dict:
+    """The metrics.json a notebook run wrote."""
+    path = Path(output_dir) / "metrics.json"
+    if not path.exists():
+        raise FileNotFoundError(f"{path} was not written: the notebook's last cell must call save_metrics")
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the selected notebooks (all by default) on the local profile, stopping at the first failure."""
+    selectors = (argv if argv is not None else sys.argv[1:]) or notebook_names()
+    for name in [find_notebook(s) for s in selectors]:
+        print(f"=== {name} ===", flush=True)
+        try:
+            out = run_notebook(name, parameters={"PROFILE": "local"})
+        except NotebookFailed as error:
+            print(f"FALLÓ: {error}", file=sys.stderr)
+            return 1
+        print(f"ok: {out}/metrics.json", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

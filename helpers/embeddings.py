@@ -66,3 +66,27 @@ def _cuda() -> bool:
     import torch
 
     return torch.cuda.is_available()
+
+
+def encode_cached(embedder: Embedder, texts: list[str], batch_size: int = 32) -> np.ndarray:
+    """encode(), stored on disk by model and exact texts: a second call costs one file read."""
+    import hashlib
+    import io
+
+    from helpers.io import atomic_write_bytes
+    from helpers.paths import cache_dir
+
+    digest = hashlib.sha256("\x1e".join([embedder.name, *texts]).encode("utf-8")).hexdigest()[:32]
+    path = cache_dir() / "embeddings" / embedder.name.replace("/", "__") / f"{digest}.npy"
+    if path.exists():
+        try:
+            vectors = np.load(path)
+            if vectors.shape == (len(texts), embedder.dimension):
+                return vectors
+        except ValueError:
+            pass  # a damaged cache file is recomputed and replaced, atomically
+    vectors = embedder.encode(texts, batch_size=batch_size, show_progress=len(texts) > batch_size)
+    buffer = io.BytesIO()
+    np.save(buffer, vectors)
+    atomic_write_bytes(path, buffer.getvalue())
+    return vectors

@@ -2,7 +2,7 @@
 
 import math
 import os
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -28,3 +28,26 @@ def save_metrics(metrics: Mapping[str, Any], output_dir: str | os.PathLike) -> P
     for key, value in plain.items():
         _check_finite(value, key)
     return atomic_write_json(Path(output_dir) / "metrics.json", plain)
+
+
+def hit_at_k(ranked: Sequence, relevant: Iterable, k: int) -> float:
+    """1.0 if any relevant item is among the first k ranked ones, else 0.0."""
+    relevant = set(relevant)
+    if not relevant:
+        raise ValueError("hit_at_k needs at least one relevant item")
+    return float(any(item in relevant for item in list(ranked)[:k]))
+
+
+def genre_agreement(neighbours: Sequence[Sequence[int]], genres: Sequence[set], k: int) -> dict:
+    """Genre hit@k (any of the k neighbours shares a genre) and precision@k (share that do),
+    averaged over the items that have genres; neighbours without genres count as misses."""
+    hits, precisions = [], []
+    for item, row in enumerate(neighbours):
+        if not genres[item]:
+            continue
+        shared = [bool(genres[item] & genres[j]) for j in list(row)[:k]]
+        hits.append(float(any(shared)))
+        precisions.append(sum(shared) / k)
+    if not hits:
+        raise ValueError("no item has genres to compare")
+    return {"hit": sum(hits) / len(hits), "precision": sum(precisions) / len(precisions), "items": len(hits)}

@@ -1,6 +1,7 @@
 """Run notebooks headless with papermill into their output folder (make run-all, tests)."""
 
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -28,14 +29,17 @@ def find_notebook(selector: str) -> str:
 
 
 def kernel_name() -> str:
-    """The suite's kernel when it runs this Python, else Jupyter's default 'python3'."""
-    from jupyter_client.kernelspec import KernelSpecManager, NoSuchKernel
+    """This environment's 'llm-studies' kernel (make setup installs it under sys.prefix).
 
-    try:
-        spec = KernelSpecManager().get_kernel_spec("llm-studies")
-    except NoSuchKernel:
+    JUPYTER_PATH is searched before the user's folder, so a kernel of the same name that another
+    clone installed there cannot make papermill run this code in that clone's environment."""
+    share = Path(sys.prefix) / "share" / "jupyter"
+    if not (share / "kernels" / "llm-studies" / "kernel.json").exists():
         return "python3"
-    return "llm-studies" if Path(spec.argv[0]).resolve() == Path(sys.executable).resolve() else "python3"
+    paths = os.environ.get("JUPYTER_PATH", "").split(os.pathsep)
+    if str(share) not in paths:
+        os.environ["JUPYTER_PATH"] = os.pathsep.join([str(share), *filter(None, paths)])
+    return "llm-studies"
 
 
 def run_notebook(name: str, output_dir: str | Path | None = None, parameters: dict | None = None,

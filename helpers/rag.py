@@ -1,0 +1,68 @@
+"""Study 4: the grounded prompt, the citation checker and retrieval evaluation for RAG."""
+
+import json
+import re
+from pathlib import Path
+
+from helpers.paths import REPO_ROOT
+
+REFUSAL = "No encuentro esa información en los fragmentos"
+QUESTIONS_FILE = REPO_ROOT / "data" / "bash_questions.json"
+
+SYSTEM_PROMPT = (
+    "Eres un asistente que responde preguntas sobre Bash usando SOLO los fragmentos numerados del "
+    "manual que se te dan. Cita cada afirmación con el número del fragmento, así: [Contexto 2]. "
+    f"Si la respuesta no está en los fragmentos, responde exactamente: \"{REFUSAL}\". "
+    "Responde en español y con brevedad."
+)
+
+
+def build_prompt(question: str, fragments: list[str]) -> list[dict]:
+    """Chat messages: the rules, then the numbered fragments and the question."""
+    context = "\n\n".join(f"[Contexto {n}]\n{text}" for n, text in enumerate(fragments, start=1))
+    return [{"role": "system", "content": SYSTEM_PROMPT},
+            {"role": "user", "content": f"Fragmentos del manual:\n\n{context}\n\nPregunta: {question}"}]
+
+
+def show_prompt(messages: list[dict]) -> str:
+    """The prompt as readable text (what the notebook prints to show it)."""
+    return "\n\n".join(f"--- {m['role']} ---\n{m['content']}" for m in messages)
+
+
+def check_citations(answer: str, retrieved: int) -> dict:
+    """Which [Contexto N] citations the answer makes, which exist among the retrieved, and refusal."""
+    cited = [int(n) for n in re.findall(r"\[\s*Contexto\s+(\d+)\s*\]", answer, flags=re.I)]
+    valid = sorted({n for n in cited if 1 <= n <= retrieved})
+    invalid = sorted({n for n in cited if not 1 <= n <= retrieved})
+    refused = REFUSAL.lower() in answer.lower()
+    return {"cited": cited, "valid": valid, "invalid": invalid, "has_valid_citation": bool(valid),
+            "refused": refused}
+
+
+def load_questions(path: str | Path = QUESTIONS_FILE) -> dict:
+    """The labelled questions (question, sections), the original questions and the outside one."""
+    data = json.loads(Path(path).read_text(encoding="utf-8"))
+    for index, item in enumerate(data["questions"]):
+        if not item.get("question") or not item.get("sections"):
+            raise ValueError(f"{path}: question {index} needs 'question' and a non-empty 'sections'")
+    return data
+
+
+def chunk_hits(chunk_labels: tuple[str, ...], expected: list[str]) -> bool:
+    """A chunk answers when one of its labels is expected, or sits under an expected section."""
+    return any(label == want or label.startswith(f"{want} / ") for label in chunk_labels for want in expected)
+
+
+def evaluate_retrieval(retriever, chunks, questions: list[dict], ks=(1, 3, 5), query_vectors=None) -> dict:
+    """hit@k for each k and MRR (first relevant chunk within the top 10) over the questions."""
+    hits = {k: 0.0 for k in ks}
+    reciprocal = 0.0
+    for index, item in enumerate(questions):
+        vector = None if query_vectors is None else query_vectors[index]
+        ranked = [i for i, _ in retriever.search(item["question"], max(10, *ks), query_vector=vector)]
+        relevant = [chunk_hits(chunks[i].labels, item["sections"]) for i in ranked]
+        for k in ks:
+            hits[k] += any(relevant[:k])
+        reciprocal += next((1.0 / rank for rank, ok in enumerate(relevant, 1) if ok), 0.0)
+    n = len(questions)
+    return {**{f"hit@{k}": hits[k] / n for k in ks}, "mrr": reciprocal / n}

@@ -1,0 +1,208 @@
+"""Embeddings stored in a real SQLite file: a movies table with BLOB vectors, searched by
+sqlite-vec (a vec0 table, KNN with MATCH) or by NumPy over the stored matrix."""
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from helpers.retrieval import normalize_rows, top_k_indices
+
+DTYPE = "float32"  # stored explicitly with every row, and used to read it back
+
+
+class StoreMismatchError(ValueError):
+    """A query or an insert made with another model or dimension than the store's."""
+
+
+@dataclass
+class AddReport:
+    """What add_embeddings did: rows inserted, updated, unchanged, and texts refused as empty."""
+
+    inserted: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    empty: list[str] = field(default_factory=list)
+
+
+def connect(path: str | Path):
+    """A SQLite connection (sqlean, a sqlite3 build that can load extensions) with sqlite-vec loaded."""
+    import sqlean
+    import sqlite_vec
+
+    connection = sqlean.connect(str(path))
+    connection.enable_load_extension(True)
+    sqlite_vec.load(connection)
+    connection.enable_load_extension(False)
+    return connection
+
+
+class MovieVectorStore:
+    """A SQLite file of movies and their embeddings, bound to one embedding model and dimension."""
+
+    def __init__(self, path: str | Path):
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.connection = connect(self.path)
+        with self.connection:
+            self.connection.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+            self.connection.execute(
+                "CREATE TABLE IF NOT EXISTS movies (id INTEGER PRIMARY KEY, title TEXT NOT NULL UNIQUE, "
+                "description TEXT NOT NULL, genre TEXT, year INTEGER, embedding BLOB NOT NULL, "
+                "dtype TEXT NOT NULL, dimension INTEGER NOT NULL, model TEXT NOT NULL)")
+        self._matrix_cache = self._unit_cache = None
+
+    def _meta(self, key: str) -> str | None:
+        row = self.connection.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return row[0] if row else None
+
+    @property
+    def model(self) -> str | None:
+        """The embedding model every vector in this store was made with (None while empty)."""
+        return self._meta("model")
+
+    @property
+    def dimension(self) -> int | None:
+        """The vectors' dimension (None while empty)."""
+        value = self._meta("dimension")
+        return int(value) if value else None
+
+    def check_compatible(self, model: str, dimension: int) -> None:
+        """Raise StoreMismatchError unless model and dimension are this store's."""
+        if self.model is not None and (self.model, self.dimension) != (model, dimension):
+            raise StoreMismatchError(
+                f"{self.path} holds {self.dimension}-d vectors from {self.model!r}; got {dimension}-d "
+                f"from {model!r}. Use the same model, or another database file.")
+
+    def add_embeddings(self, rows, vectors: np.ndarray, model: str) -> AddReport:
+        """Insert or update movies with their vectors in one transaction; skip empty descriptions.
+
+        rows: dicts (or objects) with title, description and optional genre, year.
+        """
+        vectors = np.asarray(vectors, dtype=DTYPE)
+        if vectors.ndim != 2:
+            raise ValueError(f"vectors must be a 2-d array, got shape {vectors.shape}")
+        self.check_compatible(model, vectors.shape[1])
+        report = AddReport()
+        with self.connection:  # one transaction: a failure midway leaves the previous state
+            self.connection.execute("INSERT OR IGNORE INTO meta VALUES ('model', ?), ('dimension', ?)",
+                                    (model, str(vectors.shape[1])))
+            self.connection.execute(
+                f"CREATE VIRTUAL TABLE IF NOT EXISTS vec_movies USING vec0("
+                f"embedding float[{vectors.shape[1]}] distance_metric=cosine)")
+            for row, vector in zip(rows, vectors, strict=True):
+                self._upsert(_as_dict(row), vector, model, report)
+        self._matrix_cache = self._unit_cache = None
+        return report
+
+    def _upsert(self, row: dict, vector: np.ndarray, model: str, report: AddReport) -> None:
+        title, description = row["title"], (row.get("description") or "").strip()
+        if not description:
+            report.empty.append(title)
+            return
+        blob = vector.tobytes()
+        existing = self.connection.execute(
+            "SELECT id, description, embedding FROM movies WHERE title = ?", (title,)).fetchone()
+        genre = ", ".join(row["genres"]) if row.get("genres") else row.get("genre")
+        values = (description, genre or None, row.get("year"), blob, DTYPE, vector.shape[0], model)
+        if existing is None:
+            cursor = self.connection.execute(
+                "INSERT INTO movies (description, genre, year, embedding, dtype, dimension, model, title) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?)", (*values, title))
+            self.connection.execute("INSERT INTO vec_movies (rowid, embedding) VALUES (?, ?)",
+                                    (cursor.lastrowid, blob))
+            report.inserted += 1
+        elif existing[1] == description and existing[2] == blob:
+            report.unchanged += 1
+        else:
+            self.connection.execute(
+                "UPDATE movies SET description = ?, genre = ?, year = ?, embedding = ?, dtype = ?, "
+                "dimension = ?, model = ? WHERE id = ?", (*values, existing[0]))
+            self.connection.execute("UPDATE vec_movies SET embedding = ? WHERE rowid = ?", (blob, existing[0]))
+            report.updated += 1
+
+    def pending(self, rows: list) -> list:
+        """The rows whose title is missing or whose description changed: only these need embedding."""
+        stored = dict(self.connection.execute("SELECT title, description FROM movies").fetchall())
+        return [row for row in rows
+                if stored.get(_as_dict(row)["title"]) != (_as_dict(row).get("description") or "").strip()]
+
+    def retain(self, titles) -> int:
+        """Delete the movies whose title is not in titles (one transaction); return how many."""
+        keep = set(titles)
+        stale = [(id_,) for id_, title in self.connection.execute("SELECT id, title FROM movies") if title not in keep]
+        with self.connection:
+            self.connection.executemany("DELETE FROM movies WHERE id = ?", stale)
+            if stale:
+                self.connection.executemany("DELETE FROM vec_movies WHERE rowid = ?", stale)
+        self._matrix_cache = self._unit_cache = None
+        return len(stale)
+
+    def count(self) -> int:
+        """How many movies hold an embedding."""
+        return self.connection.execute("SELECT COUNT(*) FROM movies").fetchone()[0]
+
+    def matrix(self) -> tuple[list[int], list[str], np.ndarray]:
+        """(ids, titles, vectors) read from the BLOBs with their recorded dtype and dimension."""
+        if self._matrix_cache is None:
+            rows = self.connection.execute(
+                "SELECT id, title, embedding, dtype, dimension FROM movies ORDER BY id").fetchall()
+            vectors = np.stack([np.frombuffer(blob, dtype=np.dtype(dtype)).reshape(dim)
+                                for _, _, blob, dtype, dim in rows]) if rows else np.zeros((0, 0), DTYPE)
+            self._matrix_cache = ([r[0] for r in rows], [r[1] for r in rows], vectors)
+        return self._matrix_cache
+
+    def unit_matrix(self) -> tuple[list[int], list[str], np.ndarray]:
+        """Like matrix(), rows scaled to unit length once, so a query costs one product."""
+        if self._unit_cache is None:
+            ids, titles, vectors = self.matrix()
+            self._unit_cache = (ids, titles, normalize_rows(vectors) if len(ids) else vectors)
+        return self._unit_cache
+
+    def search(self, query: np.ndarray, model: str, top_k: int = 10, backend: str = "sqlite-vec",
+               exclude: str | None = None) -> list[tuple[str, float]]:
+        """The top_k (title, cosine similarity) pairs for a query vector, best first."""
+        query = np.asarray(query, dtype=DTYPE).reshape(-1)
+        if self.model is None:
+            raise ValueError(f"{self.path} is empty: add embeddings first")
+        self.check_compatible(model, query.shape[0])
+        extra = 1 if exclude else 0
+        if backend == "sqlite-vec":
+            hits = self.connection.execute(
+                "SELECT m.title, v.distance FROM (SELECT rowid, distance FROM vec_movies "
+                "WHERE embedding MATCH ? AND k = ? ORDER BY distance) v JOIN movies m ON m.id = v.rowid "
+                "ORDER BY v.distance", (query.tobytes(), top_k + extra)).fetchall()
+            results = [(title, 1.0 - distance) for title, distance in hits]
+        elif backend == "numpy":
+            _, titles, unit = self.unit_matrix()
+            scores = unit @ (query / (np.linalg.norm(query) or 1.0))
+            # A few more than asked, so ties at the cut are ordered like sqlite-vec's below.
+            best = top_k_indices(scores, top_k + extra + 5)
+            results = [(titles[i], float(scores[i])) for i in best]
+        else:
+            raise ValueError(f"backend must be 'sqlite-vec' or 'numpy', got {backend!r}")
+        # Equal scores (up to float noise between backends) are ordered by title, so ties agree.
+        results.sort(key=lambda hit: (-round(hit[1], 5), hit[0]))
+        return [hit for hit in results if hit[0] != exclude][:top_k]
+
+    def stats(self, sample: int = 3) -> dict:
+        """Counts, dimensions, dtypes, norms and a sample of rows (the 'check embeddings' command)."""
+        _, titles, vectors = self.matrix()
+        norms = np.linalg.norm(vectors, axis=1) if len(titles) else np.zeros(0)
+        kinds = self.connection.execute(
+            "SELECT model, dimension, dtype, COUNT(*) FROM movies GROUP BY 1, 2, 3").fetchall()
+        return {"path": str(self.path), "movies": len(titles), "model": self.model, "dimension": self.dimension,
+                "groups": [dict(zip(("model", "dimension", "dtype", "count"), k, strict=True)) for k in kinds],
+                "norm_min": float(norms.min()) if len(norms) else None,
+                "norm_max": float(norms.max()) if len(norms) else None,
+                "without_genre": self.connection.execute(
+                    "SELECT COUNT(*) FROM movies WHERE genre IS NULL").fetchone()[0],
+                "sample": titles[:sample]}
+
+    def close(self) -> None:
+        """Close the database file."""
+        self.connection.close()
+
+
+def _as_dict(row) -> dict:
+    return row if isinstance(row, dict) else dict(vars(row))

@@ -17,6 +17,7 @@ BENCHMARKS = {
     "generation_batching": "benchmarks.bench_generation:batched_vs_one_by_one",
     "film_search_latency": "benchmarks.bench_film_search:search_latency",
     "film_embedding_throughput": "benchmarks.bench_film_search:embedding_throughput",
+    "rag_search": "benchmarks.bench_rag:search_and_cache",
 }
 
 

@@ -16,6 +16,9 @@ def normalize_rows(matrix: np.ndarray) -> np.ndarray:
 def top_k_indices(scores: np.ndarray, k: int) -> np.ndarray:
     """Indices of the k highest scores, best first (argpartition, then a sort of only k)."""
     k = min(k, scores.shape[-1])
+    if scores.ndim == 1:  # the per-query hot path: plain indexing beats take_along_axis
+        part = np.argpartition(-scores, k - 1)[:k]
+        return part[np.argsort(-scores[part], kind="stable")]
     part = np.argpartition(-scores, k - 1, axis=-1)[..., :k]
     order = np.take_along_axis(scores, part, axis=-1).argsort(axis=-1, kind="stable")[..., ::-1]
     return np.take_along_axis(part, order, axis=-1)

@@ -20,8 +20,24 @@ def check_film_recommender(metrics: dict) -> None:
     assert all(0 <= value <= 1 for value in metrics["prompt_hit_at_5"].values())
 
 
+def check_rag(metrics: dict) -> None:
+    assert metrics["manual_words"] > 50_000 and 0.2 < metrics["manual_english_share"] < 0.6
+    assert metrics["questions"] == 10 and metrics["configurations"] == 7  # BM25 + 2 embedders x 3
+    for key in ("best_mrr", "best_hit_at_1", "best_hit_at_5", "bm25_best_mrr", "valid_citation_share",
+                "outside_refusal_share"):
+        assert 0 <= metrics[key] <= 1, key
+    assert metrics["best_hit_at_5"] >= metrics["best_hit_at_1"]
+    assert metrics["cosine_euclidean_same_ranking"] == 1.0  # unit-length embeddings rank alike
+    assert metrics["answers"] == 2 and metrics["english_chunks"] > 100
+
+
 CASES = {
     "00_template": {"parameters": {"MAX_NEW_TOKENS": 24}, "check": check_template},
+    "04_rag_bash_manual": {
+        "parameters": {"CHUNKINGS": {"palabras 300/100": [300, 100]}, "N_QUESTIONS": 10, "TOP_K": 2,
+                       "GENERATORS": [["generator", 0]], "N_ORIGINAL_QUESTIONS": 1, "MAX_NEW_TOKENS": 24},
+        "check": check_rag,
+    },
     "06_embeddings_movie_recommender": {
         "parameters": {"N_MOVIES": 120, "EMBEDDER_ROLES": ["embedder", "embedder_multilingual"],
                        "DEMO_PROMPTS": ["película de un pianista"]},

@@ -1,0 +1,176 @@
+import re
+
+import numpy as np
+import pytest
+
+from helpers.bash_manual import Section, clean_text, load_manual, parse_html_sections, parse_man_sections
+from helpers.rag import REFUSAL, build_prompt, check_citations, chunk_hits, evaluate_retrieval, load_questions
+from helpers.retrieval import (
+    Retriever,
+    chunk_by_sections,
+    chunk_labelled_words,
+    chunk_words,
+    reciprocal_rank_fusion,
+)
+
+
+def test_chunk_words_overlaps_and_covers_everything():
+    text = " ".join(f"w{i}" for i in range(10))
+    assert chunk_words(text, 4, 2) == ["w0 w1 w2 w3", "w2 w3 w4 w5", "w4 w5 w6 w7", "w6 w7 w8 w9"]
+    assert chunk_words(text, 4, 0) == ["w0 w1 w2 w3", "w4 w5 w6 w7", "w8 w9"]
+    assert chunk_words("una dos", 300, 100) == ["una dos"]
+    assert chunk_words("", 5, 1) == []
+
+
+@pytest.mark.parametrize("size,overlap", [(4, 4), (4, 5), (0, 0), (4, -1)])
+def test_chunk_words_rejects_bad_overlap(size, overlap):
+    with pytest.raises(ValueError):
+        chunk_words("a b c", size, overlap)
+
+
+def test_clean_text_keeps_words_intact():
+    raw = "cd  [-L]  dir\nCambia el direc‐\n       torio de trabajo ........ 12\n\n a.b ... c"
+    assert clean_text(raw) == "cd [-L] dir Cambia el directorio de trabajo 12 a.b c"
+    # The original's pattern matches the empty string and puts a space between every letter:
+    assert re.sub(r"(\.|\s*)+", " ", "cd") == " c d "
+
+
+MAN = """BASH(1)                General Commands Manual                BASH(1)
+
+NOMBRE
+       bash - GNU Bourne-Again SHell
+
+REDIRECCIÓN
+       Antes de ejecutar una orden se pueden redirigir sus entradas.
+
+   Redirección de la Salida
+       La redirección de la salida hace que el archivo se abra para escritura.
+
+ÓRDENES NATIVAS DE LA SHELL
+       Unless otherwise noted, each builtin command accepts -- to signify the end of options
+       and the builtins listed do not accept options.
+       cd [-L|[-P [-e]] [-@]] [dir]
+              Change the current directory to dir.
+
+       history [n]
+       history -c
+              Display the history list with line numbers.
+       read [-ers] [-a aname] [-d delim] [-i text]  [-n  nchars]  [-N  nchars]  [-p  prompt]  [-t
+       timeout] [-u fd] [nombre ...]
+              One line is read from the standard input.
+"""
+
+
+def test_man_sections_split_headings_subsections_and_builtins():
+    labels = [s.label for s in parse_man_sections(MAN)]
+    assert labels == ["NOMBRE", "REDIRECCIÓN", "REDIRECCIÓN / Redirección de la Salida",
+                      "ÓRDENES NATIVAS DE LA SHELL", "ÓRDENES NATIVAS DE LA SHELL / cd",
+                      "ÓRDENES NATIVAS DE LA SHELL / history", "ÓRDENES NATIVAS DE LA SHELL / read"]
+    cd = parse_man_sections(MAN)[4]
+    assert cd.text == "cd [-L|[-P [-e]] [-@]] [dir] Change the current directory to dir."
+
+
+def test_html_sections_follow_headings():
+    html = ("<h2>3 Basic Shell Features</h2><p>Intro</p><h3>3.6 Redirections</h3><p>Before a command "
+            "is executed ....... its input may be redirected.</p><script>x()</script>")
+    assert parse_html_sections(html) == [
+        Section("Basic Shell Features", "", "Intro"),
+        Section("Basic Shell Features", "Redirections", "Before a command is executed its input may be redirected.")]
+
+
+def test_labelled_chunks_keep_the_sections_they_span():
+    sections = [Section("A", "", "uno dos tres"), Section("B", "x", "cuatro cinco. seis siete.")]
+    chunks = chunk_labelled_words(sections, 4, 1)
+    assert [c.labels for c in chunks] == [("A", "B / x"), ("B / x",)]
+    by_section = chunk_by_sections(sections, 2)
+    assert [(c.text, c.labels) for c in by_section] == [
+        ("uno dos tres", ("A",)), ("cuatro cinco.", ("B / x",)), ("seis siete.", ("B / x",))]
+
+
+def test_chunk_hits_matches_sections_and_their_subsections():
+    assert chunk_hits(("REDIRECCIÓN / Redirección de la Salida",), ["REDIRECCIÓN"])
+    assert chunk_hits(("A", "B / x"), ["B / x"])
+    assert not chunk_hits(("REDIRECCIÓN",), ["REDIRECCIÓN / Redirección de la Salida"])
+
+
+class KeywordEmbedder:
+    """A transparent embedder for retriever tests: one dimension per keyword, counts as values."""
+
+    name, dimension, max_tokens = "keywords", 3, None
+    KEYWORDS = ["perro", "gato", "pez"]
+
+    def encode(self, texts, batch_size=32, show_progress=False):
+        return np.array([[t.lower().count(k) for k in self.KEYWORDS] for t in texts], dtype=np.float32)
+
+
+CORPUS = ["el perro ladra y el perro corre", "el gato duerme", "el pez nada en el agua", "perro y gato juntos"]
+
+
+@pytest.mark.parametrize("similarity", ["cosine", "euclidean", "hybrid"])
+def test_retriever_finds_the_known_answer(similarity):
+    retriever = Retriever(CORPUS, KeywordEmbedder(), similarity, vectors=KeywordEmbedder().encode(CORPUS))
+    assert retriever.search("un pez", 1)[0][0] == 2
+    assert retriever.search("gato", 2)[0][0] in (1, 3)
+
+
+def test_bm25_and_rrf():
+    retriever = Retriever(CORPUS, similarity="bm25")
+    assert retriever.search("¿dónde nada el pez?", 1)[0][0] == 2
+    assert reciprocal_rank_fusion([[1, 2], [2, 3]], k=60) == pytest.approx(
+        {1: 1 / 61, 2: 1 / 62 + 1 / 61, 3: 1 / 62})
+    with pytest.raises(ValueError, match="needs an embedder"):
+        Retriever(CORPUS, None, "cosine")
+    with pytest.raises(ValueError, match="similarity must be"):
+        Retriever(CORPUS, similarity="dot")
+
+
+def test_cosine_and_euclidean_agree_only_on_unit_vectors():
+    embedder = KeywordEmbedder()
+    unit = embedder.encode(CORPUS)
+    unit /= np.linalg.norm(unit, axis=1, keepdims=True)
+    query = np.array([1.0, 0.2, 0.0], dtype=np.float32)
+    query /= np.linalg.norm(query)
+    ranks = {s: [i for i, _ in Retriever(CORPUS, embedder, s, vectors=unit).search("q", 4, query)]
+             for s in ("cosine", "euclidean")}
+    assert ranks["cosine"] == ranks["euclidean"]
+    long = unit * np.array([[10.0], [1.0], [1.0], [1.0]])  # same directions, one much longer vector
+    cos = [i for i, _ in Retriever(CORPUS, embedder, "cosine", vectors=long).search("q", 4, query)]
+    euc = [i for i, _ in Retriever(CORPUS, embedder, "euclidean", vectors=long).search("q", 4, query)]
+    assert cos[0] == 0 and euc[0] != 0
+
+
+def test_evaluate_retrieval_by_hand():
+    from helpers.retrieval import Chunk
+
+    chunks = [Chunk(t, (label,)) for t, label in zip(CORPUS, ["PERRO", "GATO", "PEZ", "AMBOS"], strict=True)]
+    retriever = Retriever(chunks, KeywordEmbedder(), "cosine")
+    result = evaluate_retrieval(retriever, chunks, [{"question": "pez", "sections": ["PEZ"]},
+                                                    {"question": "pez", "sections": ["GATO"]}], ks=(1, 3))
+    assert result["hit@1"] == 0.5 and result["mrr"] < 1
+
+
+def test_citation_checker():
+    fragments = ["cd cambia el directorio de trabajo actual", "umask fija la máscara de permisos"]
+    good = check_citations("cd cambia el directorio de trabajo [Contexto 1].", fragments)
+    assert good["valid"] == [1] and good["has_valid_citation"] and not good["refused"]
+    assert good["grounding"] == 1.0
+    made_up = check_citations("La paella lleva arroz y azafrán [Contexto 2] [Contexto 7].", fragments)
+    assert made_up["valid"] == [2] and made_up["invalid"] == [7] and made_up["grounding"] == 0.0
+    refusal = check_citations(f"{REFUSAL}.", fragments)
+    assert refusal["refused"] and not refusal["has_valid_citation"] and refusal["grounding"] is None
+
+
+def test_prompt_numbers_fragments_and_states_the_rules():
+    messages = build_prompt("¿Qué hace cd?", ["texto uno", "texto dos"])
+    assert messages[0]["role"] == "system" and REFUSAL in messages[0]["content"]
+    assert "[Contexto 1]\ntexto uno" in messages[1]["content"] and "[Contexto 2]\ntexto dos" in messages[1]["content"]
+
+
+def test_real_manual_and_labelled_questions_agree():
+    sections = load_manual("es")
+    labels = {s.label for s in sections} | {s.section for s in sections}
+    data = load_questions()
+    assert len(data["questions"]) >= 40
+    assert all(label in labels for q in data["questions"] for label in q["sections"])
+    assert sum(len(s.text.split()) for s in sections) > 50_000
+    assert len(load_manual("en")) > 100

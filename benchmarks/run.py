@@ -18,6 +18,7 @@ BENCHMARKS = {
     "film_search_latency": "benchmarks.bench_film_search:search_latency",
     "film_embedding_throughput": "benchmarks.bench_film_search:embedding_throughput",
     "rag_search": "benchmarks.bench_rag:search_and_cache",
+    "whatsapp_parse": "benchmarks.bench_whatsapp:parse_150k",
 }
 
 

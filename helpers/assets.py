@@ -172,5 +172,15 @@ ASSETS: dict[str, Asset] = {
             options={"convert": "copy", "output": "bashref.html", "min_words": 60000,
                      "must_contain": ["Shell Builtin Commands", "Redirections"]},
         ),
+        Asset(
+            "whatsapp-demo",
+            "data",
+            "files",
+            (Wheel("chatterbot_corpus-1.3.3-py2.py3-none-any.whl", "86de5300afb9a80826386339d3bec79c0a72eb0358abb8327e2ecef5ae0ce154"),),
+            tuple(f"chatterbot_corpus/data/spanish/{name}.yml" for name in (
+                "IA", "conversations", "dinero", "emociones", "greetings", "origen", "perfilbot", "psicologia", "trivia")),
+            licence="BSD-3-Clause (chatterbot-corpus)",
+            options={"build": "helpers.chat_demo:build_into"},
+        ),
     ]
 }

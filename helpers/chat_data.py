@@ -1,0 +1,121 @@
+"""Study 2: from parsed WhatsApp messages to training examples, anonymised, and style statistics."""
+
+import re
+from collections import Counter
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+
+from helpers.whatsapp import Message
+
+SEPARATOR = " <SEP> "  # joins the short messages of one turn; the chat cell splits on it again
+PHONE = re.compile(r"(?<![\w+])\+?\d[\d \-().\u00a0]{7,}\d(?!\w)")
+EMOJI = re.compile("[\U0001F000-\U0001FAFF\u2600-\u27BF\u2B00-\u2BFF\uFE0F]")
+
+
+def clean(messages: list[Message]) -> tuple[list[Message], dict]:
+    """Keep only text messages; count what was dropped by kind."""
+    dropped = Counter(m.kind for m in messages if m.kind != "text")
+    return [m for m in messages if m.kind == "text"], {k: dropped.get(k, 0) for k in ("media", "system", "deleted")}
+
+
+def anonymise(messages: list[Message], keep: str | None = None) -> tuple[list[Message], dict[str, str]]:
+    """Authors become 'Persona N' (keep stays as is), their names in texts too; phone numbers become
+    '[teléfono]'. The mapping is returned for display only: never save it."""
+    from helpers.whatsapp import authors
+
+    mapping = {}
+    for index, name in enumerate(authors(messages), start=1):
+        mapping[name] = name if name == keep else f"Persona {index}"
+    names = sorted((n for n in mapping if n != keep and len(n) > 2 and not PHONE.fullmatch(n)), key=len, reverse=True)
+    pattern = re.compile("|".join(re.escape(n) for n in names)) if names else None
+
+    def scrub(text: str) -> str:
+        text = pattern.sub(lambda m: mapping[m.group(0)], text) if pattern else text
+        return PHONE.sub("[teléfono]", text)
+
+    return [replace(m, author=mapping.get(m.author, m.author), text=scrub(m.text)) for m in messages], mapping
+
+
+@dataclass(frozen=True)
+class Turn:
+    """Consecutive messages of one author, joined by SEPARATOR."""
+
+    author: str
+    start: datetime
+    end: datetime
+    text: str
+    messages: int
+
+
+def group_turns(messages: list[Message], max_gap: timedelta = timedelta(minutes=5)) -> list[Turn]:
+    """Merge consecutive messages of one author sent within max_gap of each other into one turn."""
+    turns: list[Turn] = []
+    for m in messages:
+        last = turns[-1] if turns else None
+        if last and last.author == m.author and m.timestamp - last.end <= max_gap:
+            turns[-1] = Turn(last.author, last.start, m.timestamp, last.text + SEPARATOR + m.text, last.messages + 1)
+        else:
+            turns.append(Turn(m.author, m.timestamp, m.timestamp, m.text, 1))
+    return turns
+
+
+def training_examples(turns: list[Turn], author: str, session_gap: timedelta = timedelta(hours=2),
+                      max_context: int = 6) -> list[dict]:
+    """One example per turn of `author` that follows something: the previous turns of the same
+    session (a gap longer than session_gap starts a new one), at most max_context, and the reply."""
+    examples, session = [], []
+    for turn in turns:
+        if session and turn.start - session[-1].end > session_gap:
+            session = []
+        if turn.author == author and session:
+            context = session[-max_context:]
+            examples.append({"context": "\n".join(f"{t.author}: {t.text}" for t in context),
+                             "reply": turn.text, "time": turn.start.isoformat()})
+        session.append(turn)
+    return examples
+
+
+def as_chat_example(example: dict, author: str) -> dict:
+    """A prompt-completion example in chat format: the loss falls on the reply only."""
+    instruction = f"Continúa esta conversación de WhatsApp respondiendo como {author}.\n\n{example['context']}"
+    return {"prompt": [{"role": "user", "content": instruction}],
+            "completion": [{"role": "assistant", "content": example["reply"]}]}
+
+
+def time_split(examples: list[dict], test_share: float = 0.2) -> tuple[list[dict], list[dict]]:
+    """Earlier examples for training, the last test_share (in time) held out."""
+    ordered = sorted(examples, key=lambda e: e["time"])
+    cut = max(1, int(round(len(ordered) * (1 - test_share))))
+    return ordered[:cut], ordered[cut:]
+
+
+def style_stats(turn_texts: list[str]) -> dict:
+    """Length, messages per turn, emoji, lowercase and question rates, distinct-1/2 of replies."""
+    messages = [m.strip() for t in turn_texts for m in t.split(SEPARATOR.strip()) if m.strip()]
+    if not messages:
+        return {k: 0.0 for k in ("chars_per_message", "messages_per_turn", "emoji_rate", "lowercase_rate",
+                                 "question_rate", "distinct_1", "distinct_2")}
+    tokens = [w.lower() for m in messages for w in re.findall(r"\w+", m)]
+    bigrams = list(zip(tokens, tokens[1:], strict=False))
+    return {
+        "chars_per_message": sum(map(len, messages)) / len(messages),
+        "messages_per_turn": len(messages) / max(1, len(turn_texts)),
+        "emoji_rate": sum(bool(EMOJI.search(m)) for m in messages) / len(messages),
+        "lowercase_rate": sum(m == m.lower() for m in messages) / len(messages),
+        "question_rate": sum("?" in m for m in messages) / len(messages),
+        "distinct_1": len(set(tokens)) / max(1, len(tokens)),
+        "distinct_2": len(set(bigrams)) / max(1, len(bigrams)),
+    }
+
+
+SPEAKER_LINE = re.compile(r"\n\s*[^\n:]{1,30}:\s")
+
+
+def own_turn(text: str) -> str:
+    """A generated reply cut where the model starts writing the next speaker's line ("\nLuis: ...")."""
+    return SPEAKER_LINE.split(text, maxsplit=1)[0].strip()
+
+
+def split_reply(text: str) -> list[str]:
+    """A generated turn back into the separate messages it stands for."""
+    return [part.strip() for part in text.split(SEPARATOR.strip()) if part.strip()]

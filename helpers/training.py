@@ -1,0 +1,72 @@
+"""LoRA fine-tuning with trl (CPU or GPU settings chosen for you) and completion perplexity."""
+
+import math
+from pathlib import Path
+
+
+def lora_config(model, r: int = 8, alpha: int = 16, dropout: float = 0.05, parts: str = "qkvo", task: str = "CAUSAL_LM"):
+    """A peft LoraConfig whose target module names fit the model's architecture."""
+    from peft import LoraConfig
+
+    from helpers.models import lora_target_modules
+
+    return LoraConfig(r=r, lora_alpha=alpha, lora_dropout=dropout, task_type=task,
+                      target_modules=lora_target_modules(model.config.model_type, parts))
+
+
+def sft_config(output_dir: str | Path, max_steps: int, batch_size: int = 4, grad_accum: int = 8,
+               learning_rate: float = 2e-4, max_length: int = 512, seed: int = 0, **extra):
+    """An SFTConfig: cosine schedule, loss on completions only, bf16 on a GPU, use_cpu on CPU."""
+    import torch
+    from trl import SFTConfig
+
+    cuda = torch.cuda.is_available()
+    return SFTConfig(
+        output_dir=str(output_dir), max_steps=max_steps, per_device_train_batch_size=batch_size,
+        gradient_accumulation_steps=grad_accum, learning_rate=learning_rate, lr_scheduler_type="cosine",
+        warmup_steps=min(10, max_steps // 10), logging_steps=1, save_strategy="no", report_to="none",
+        max_length=max_length, completion_only_loss=True, seed=seed,
+        bf16=cuda and torch.cuda.is_bf16_supported(), use_cpu=not cuda, dataloader_num_workers=0,
+        disable_tqdm=False, **extra)
+
+
+def train_lora(model, tokenizer, train_rows: list[dict], config, peft_config):
+    """Train a LoRA adapter on prompt-completion rows; returns (peft model, loss history)."""
+    from datasets import Dataset
+    from trl import SFTTrainer
+
+    model.train()
+    trainer = SFTTrainer(model=model, args=config, train_dataset=Dataset.from_list(train_rows),
+                         processing_class=tokenizer, peft_config=peft_config)
+    trainer.train()
+    history = [{"step": e["step"], "loss": e["loss"]} for e in trainer.state.log_history if "loss" in e]
+    trained = trainer.model
+    trained.eval()
+    return trained, history
+
+
+def completion_perplexity(model, tokenizer, rows: list[dict], max_length: int = 512) -> float:
+    """exp(mean negative log-likelihood) of the completion tokens given their prompts."""
+    import torch
+
+    total_nll, total_tokens = 0.0, 0
+    model.eval()
+    for row in rows:
+        prompt = tokenizer.apply_chat_template(row["prompt"], tokenize=False, add_generation_prompt=True)
+        full = tokenizer.apply_chat_template(row["prompt"] + row["completion"], tokenize=False)
+        prompt_length = len(tokenizer(prompt, add_special_tokens=False)["input_ids"])
+        full_ids = tokenizer(full, add_special_tokens=False)["input_ids"]
+        kept = full_ids[-max_length:]  # long contexts lose their oldest tokens, never the reply
+        ids = torch.tensor([kept])
+        labels = ids.clone()
+        labels[:, : max(0, prompt_length - (len(full_ids) - len(kept)))] = -100
+        tokens = int((labels[:, 1:] != -100).sum())
+        if tokens == 0:
+            continue
+        with torch.inference_mode():
+            loss = model(input_ids=ids.to(model.device), labels=labels.to(model.device)).loss
+        total_nll += float(loss) * tokens
+        total_tokens += tokens
+    if total_tokens == 0:
+        raise ValueError("no completion tokens to score")
+    return math.exp(total_nll / total_tokens)

@@ -1,0 +1,291 @@
+# ---
+# jupyter:
+#   jupytext:
+#     cell_metadata_filter: tags,-all
+#     formats: ipynb,py:percent
+#     notebook_metadata_filter: kernelspec,jupytext,-jupytext.text_representation.jupytext_version
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#       format_version: '1.3'
+#   kernelspec:
+#     display_name: Python 3 (ipykernel)
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # 02 · Un chatbot que escribe como una persona, a partir de sus chats de WhatsApp
+#
+# > **Consentimiento.** Un chat pertenece a **todas** las personas que escriben en él. Usa solo
+# > conversaciones en las que todas estén de acuerdo. Las exportaciones son datos personales:
+# > guárdalas en `data/private/` (git la ignora), y este cuaderno sustituye teléfonos y nombres
+# > de las demás personas antes de guardar nada. Ni el texto del chat ni los ejemplos van a
+# > `metrics.json`; con un chat propio (`CHAT_FILE`), tampoco a las salidas del cuaderno salvo
+# > que lo pidas con `SHOW_PRIVATE_TEXT`.
+#
+# Reproducimos un estudio que ajusta un modelo de lenguaje con LoRA sobre los chats exportados de
+# una persona para que responda con su estilo: leer la exportación, limpiar, agrupar los mensajes
+# seguidos en un turno, construir ejemplos «contexto → respuesta», ajustar, comparar el modelo base
+# con el ajustado (perplejidad y respuestas lado a lado) y chatear. Y vamos más allá: estadísticas
+# de estilo (la perplejidad sola engaña) y anonimización.
+#
+# **Datos del perfil local.** Sin un chat tuyo, se usa un chat de demostración construido en
+# `make setup` con el formato real de Android a partir de las conversaciones en español de
+# `chatterbot-corpus` (BSD-3): dos personas, «Ana» y «Luis», con horas realistas. Son diálogos de
+# estilo bot, no charla real: el estilo que se aprende es el de ese corpus.
+
+# %% [markdown]
+# ## Instalación (solo en Colab)
+
+# %%
+import os
+import subprocess
+import sys
+
+if "google.colab" in sys.modules and not os.path.isdir("llm-studies"):
+    REPO_URL = os.environ.get("LLM_STUDIES_REPO_URL", "https://github.com/llm-studies/llm-studies.git")
+    subprocess.run(["git", "clone", "--depth=1", REPO_URL, "llm-studies"], check=True)
+    # Colab keeps its own CUDA torch: requirements.txt only asks for torch>=2.6.
+    subprocess.run([sys.executable, "-m", "pip", "install", "-q", "-e", "llm-studies",
+                    "-r", "llm-studies/requirements.txt", "-r", "llm-studies/requirements-gpu.txt"], check=True)
+    sys.path.insert(0, os.path.abspath("llm-studies"))
+
+# %% tags=["parameters"]
+PROFILE = "local"  # "local": Gemma 3 270M en CPU; "gpu": los modelos del original desde el Hub
+SEED = 0  # semilla de entrenamiento y generación
+OUTPUT_DIR = ""  # carpeta de resultados; vacío: outputs/02_whatsapp_persona_chatbot/
+CHAT_FILE = ""  # tu exportación (.txt o .zip de iOS) en data/private/; vacío: el chat de demostración
+AUTHOR = "Ana"  # la persona cuyo estilo aprende el modelo
+INTERACTIVE = False  # True en Jupyter: subir el chat con un widget y chatear escribiendo
+SHOW_PRIVATE_TEXT = False  # con un chat propio, mostrar ejemplos de su texto en el cuaderno
+GENERATOR_ROLE = "generator"  # papel del registro; en gpu también "generator_alt", "generator_alt2"
+GROUP_GAP_MINUTES = 5  # mensajes seguidos de una persona con menos de este hueco forman un turno
+SESSION_GAP_HOURS = 2  # un hueco mayor empieza otra conversación (otro contexto)
+MAX_CONTEXT_TURNS = 6  # turnos anteriores que ve el modelo
+TEST_SHARE = 0.2  # la última parte del chat (en el tiempo) se reserva para evaluar
+MAX_STEPS = 40  # pasos de entrenamiento LoRA
+BATCH_SIZE = 2  # ejemplos por paso y dispositivo (el original: 4)
+GRAD_ACCUM = 4  # acumulación de gradiente (el original: 8)
+LEARNING_RATE = 2e-4  # tasa de aprendizaje, programa coseno
+LORA_R = 8  # rango de LoRA
+MAX_LENGTH = 256  # tokens por ejemplo
+N_EVAL = 40  # ejemplos reservados para la perplejidad; 0: todos
+N_SAMPLES = 8  # contextos reservados para comparar respuestas y estilo
+PREDEFINED_PROMPTS = ["Hola, ¿qué tal estás?", "¿Qué planes tienes para el fin de semana?", "¿Te gusta la inteligencia artificial?"]  # mensajes fijos
+MAX_NEW_TOKENS = 40  # longitud de cada respuesta generada
+REPETITION_PENALTY = 1.3  # penaliza repetir tokens (un modelo pequeño tiende a hacer bucles)
+
+# %%
+import time
+from datetime import timedelta
+from pathlib import Path
+
+import matplotlib.pyplot as plt
+import pandas as pd
+
+from helpers.chat_data import (SEPARATOR, anonymise, as_chat_example, clean, group_turns, own_turn, split_reply,
+                               style_stats, time_split, training_examples)
+from helpers.env import set_up
+from helpers.generation import generate
+from helpers.io import atomic_write_json
+from helpers.metrics import save_metrics
+from helpers.models import load_causal_lm
+from helpers.paths import data_dir
+from helpers.registry import model_for
+from helpers.training import completion_perplexity, lora_config, sft_config, train_lora
+from helpers.whatsapp import authors, check_author, parse_export
+
+NOTEBOOK = "02_whatsapp_persona_chatbot"
+ctx = set_up(NOTEBOOK, PROFILE, SEED, OUTPUT_DIR)
+private = bool(CHAT_FILE)
+show_text = SHOW_PRIVATE_TEXT or not private
+
+# %% [markdown]
+# ## La exportación
+# En Jupyter (`INTERACTIVE = True`) puedes subir el `.txt` (Android) o el `.zip` (iOS) y elegir la
+# persona; sin interfaz, `CHAT_FILE` y `AUTHOR` lo dicen.
+
+# %%
+chat_source = Path(CHAT_FILE) if CHAT_FILE else data_dir() / "whatsapp-demo" / "chat_demo.txt"
+if INTERACTIVE:
+    import ipywidgets as widgets
+    from IPython.display import display
+
+    upload = widgets.FileUpload(accept=".txt,.zip", multiple=False, description="Exportación")
+    chooser = widgets.Dropdown(description="Persona")
+
+    def _on_upload(change):
+        global chat_source
+        item = upload.value[0]
+        target = Path("../data/private") / item["name"]
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(bytes(item["content"]))
+        chat_source = target
+        chooser.options = authors(parse_export(target))
+
+    upload.observe(_on_upload, names="value")
+    display(upload, chooser)
+    print("Sube el archivo, elige la persona y ejecuta la celda siguiente.")
+
+# %%
+if INTERACTIVE and "chooser" in globals() and chooser.value:
+    AUTHOR = chooser.value
+messages = parse_export(chat_source)
+kinds = pd.Series([m.kind for m in messages]).value_counts().to_dict()
+print(f"{len(messages)} líneas de mensaje; por tipo: {kinds}")
+print("Personas:", ", ".join(authors(messages)))
+check_author(messages, AUTHOR)
+
+# %% [markdown]
+# ## Anonimizar, limpiar y agrupar
+# Los teléfonos pasan a `[teléfono]` y las demás personas a «Persona N», en los autores y dentro
+# de los textos, de forma consistente. Se quitan los mensajes multimedia, de sistema y borrados
+# (contados). Los mensajes seguidos de una persona se unen en un turno con el separador
+# `<SEP>`: así el modelo aprende a «mandar» varios mensajes cortos seguidos.
+
+# %%
+messages, _pseudonyms = anonymise(messages, keep=AUTHOR)  # the mapping stays in memory only
+texts, dropped = clean(messages)
+turns = group_turns(texts, timedelta(minutes=GROUP_GAP_MINUTES))
+examples = training_examples(turns, AUTHOR, timedelta(hours=SESSION_GAP_HOURS), MAX_CONTEXT_TURNS)
+train_examples, test_examples = time_split(examples, TEST_SHARE)
+print(f"Quitados: {dropped}; {len(texts)} mensajes de texto en {len(turns)} turnos")
+print(f"{len(examples)} ejemplos de {AUTHOR}: {len(train_examples)} para entrenar, {len(test_examples)} "
+      f"reservados (desde {test_examples[0]['time'][:10]})")
+if show_text:
+    print("\nEjemplo:\n" + train_examples[min(3, len(train_examples) - 1)]["context"]
+          + f"\n→ {AUTHOR}: " + train_examples[min(3, len(train_examples) - 1)]["reply"])
+
+# %% [markdown]
+# ## El modelo base
+# Perfil local: Gemma 3 270M base, que no sabe chatear hasta que LoRA le enseña el formato.
+# Perfil gpu: `DeepESP/gpt2-spanish` (o `HuggingFaceTB/SmolLM3-3B`, `microsoft/Phi-3-mini-4k-instruct`
+# con `GENERATOR_ROLE`).
+
+# %%
+generator = model_for(NOTEBOOK, GENERATOR_ROLE, PROFILE)
+model, tokenizer = load_causal_lm(generator)
+train_rows = [as_chat_example(e, AUTHOR) for e in train_examples]
+test_rows = [as_chat_example(e, AUTHOR) for e in test_examples]
+eval_rows = test_rows[: N_EVAL or None]
+sample_rows = test_rows[:N_SAMPLES]
+prompt_rows = [as_chat_example({"context": f"Persona: {p}", "reply": ""}, AUTHOR) for p in PREDEFINED_PROMPTS]
+
+
+def replies(current_model) -> list[str]:
+    """Greedy replies to the held-out contexts and the predefined prompts, cut to the persona's turn."""
+    prompts = [r["prompt"] for r in sample_rows + prompt_rows]
+    output = generate(current_model, tokenizer, prompts, max_new_tokens=MAX_NEW_TOKENS, batch_size=4,
+                      repetition_penalty=REPETITION_PENALTY)
+    return [own_turn(text) for text in output.texts]
+
+
+start = time.perf_counter()
+base_perplexity = completion_perplexity(model, tokenizer, eval_rows, MAX_LENGTH)
+base_replies = replies(model)
+print(f"Perplejidad del modelo base en {len(eval_rows)} respuestas reservadas: {base_perplexity:.1f} "
+      f"({time.perf_counter() - start:.0f} s con la generación)")
+
+# %% [markdown]
+# ## Ajuste con LoRA (trl)
+# La pérdida cae solo sobre la respuesta de la persona, no sobre el contexto. En GPU se entrena en
+# bf16; en CPU, en float32.
+
+# %%
+config = sft_config(ctx.output_dir / "trainer", MAX_STEPS, BATCH_SIZE, GRAD_ACCUM, LEARNING_RATE,
+                    MAX_LENGTH, SEED)
+start = time.perf_counter()
+tuned, history = train_lora(model, tokenizer, train_rows, config, lora_config(model, r=LORA_R, alpha=2 * LORA_R))
+train_seconds = time.perf_counter() - start
+tuned.save_pretrained(ctx.output_dir / "adapter")
+print(f"{MAX_STEPS} pasos en {train_seconds:.0f} s; pérdida {history[0]['loss']:.2f} → {history[-1]['loss']:.2f}")
+
+fig, ax = plt.subplots(figsize=(6, 3))
+ax.plot([h["step"] for h in history], [h["loss"] for h in history])
+ax.set_xlabel("paso")
+ax.set_ylabel("pérdida (respuestas)")
+ax.set_title("Entrenamiento LoRA")
+fig.tight_layout()
+fig.savefig(ctx.output_dir / "loss.png", dpi=120)
+plt.show()
+
+# %% [markdown]
+# ## Base frente a ajustado
+
+# %%
+tuned_perplexity = completion_perplexity(tuned, tokenizer, eval_rows, MAX_LENGTH)
+tuned_replies = replies(tuned)
+print(f"Perplejidad: base {base_perplexity:.1f} → ajustado {tuned_perplexity:.1f}")
+if show_text:
+    contexts = [r["prompt"][0]["content"].split("\n\n", 1)[1][-120:] for r in sample_rows] + PREDEFINED_PROMPTS
+    real = [e["reply"] for e in test_examples[:N_SAMPLES]] + ["—"] * len(PREDEFINED_PROMPTS)
+    display_table = pd.DataFrame({"contexto": contexts, "real": real, "base": base_replies, "ajustado": tuned_replies})
+else:
+    display_table = pd.DataFrame({"respuestas generadas": [len(base_replies)], "texto": ["oculto (chat privado)"]})
+display_table
+
+# %% [markdown]
+# ## Estilo: lo que la perplejidad no cuenta
+# Longitud de los mensajes, mensajes por turno, emojis, minúsculas, preguntas y variedad léxica
+# (distinct-1/2) de las respuestas reales reservadas frente a las generadas.
+
+# %%
+real_turns = [e["reply"] for e in test_examples[:N_SAMPLES]]
+style = pd.DataFrame({"real": style_stats(real_turns), "base": style_stats(base_replies[:N_SAMPLES]),
+                      "ajustado": style_stats(tuned_replies[:N_SAMPLES])})
+fig, ax = plt.subplots(figsize=(9, 3.5))
+(style / style.max(axis=1).replace(0, 1).values[:, None]).plot.bar(ax=ax)
+ax.set_title("Estilo relativo (cada fila dividida por su máximo)")
+ax.tick_params(axis="x", rotation=25)
+fig.tight_layout()
+fig.savefig(ctx.output_dir / "style.png", dpi=120)
+plt.show()
+style.round(3)
+
+# %% [markdown]
+# ## Chatear con el modelo ajustado
+# La respuesta se corta donde el modelo empieza a escribir por la otra persona («Luis: ...») y se
+# parte por el separador en varios mensajes, como los mandaría la persona.
+
+# %%
+def chat(message: str, conversation: list[str]) -> list[str]:
+    """The fine-tuned persona's reply to a message, as separate messages."""
+    context = "\n".join(conversation[-MAX_CONTEXT_TURNS:] + [f"Persona: {message}"])
+    row = as_chat_example({"context": context, "reply": ""}, AUTHOR)
+    reply = own_turn(generate(tuned, tokenizer, [row["prompt"]], max_new_tokens=MAX_NEW_TOKENS, temperature=0.7,
+                              top_p=0.9, repetition_penalty=REPETITION_PENALTY, progress=False).texts[0])
+    conversation += [f"Persona: {message}", f"{AUTHOR}: {reply}"]
+    return split_reply(reply)
+
+
+conversation: list[str] = []
+if INTERACTIVE:
+    while (text := input("Tú (vacío para salir): ").strip()):
+        for part in chat(text, conversation):
+            print(f"{AUTHOR}: {part}")
+else:
+    demo_reply = chat(PREDEFINED_PROMPTS[0], conversation)
+    print(f"Tú: {PREDEFINED_PROMPTS[0]}\n" + "\n".join(f"{AUTHOR}: {part}" for part in demo_reply))
+
+# %%
+atomic_write_json(ctx.output_dir / "style.json", style.to_dict())
+metrics = {
+    "profile": PROFILE,
+    "generator": generator,
+    "private_chat": private,
+    "messages": len(messages),
+    "dropped": dropped,
+    "turns": len(turns),
+    "train_examples": len(train_examples),
+    "test_examples": len(test_examples),
+    "separator": SEPARATOR.strip(),
+    "max_steps": MAX_STEPS,
+    "train_seconds": train_seconds,
+    "loss_first": history[0]["loss"],
+    "loss_last": history[-1]["loss"],
+    "perplexity_base": base_perplexity,
+    "perplexity_tuned": tuned_perplexity,
+    "style": style.to_dict(),
+}
+print(save_metrics(metrics, ctx.output_dir))

@@ -44,7 +44,12 @@ class Embedder:
 
 
 def load_embedder(name: str, trust_remote_code: bool = False) -> Embedder:
-    """Load a sentence embedder by alias (local profile) or Hub id (gpu profile)."""
+    """Load a sentence embedder by alias (local profile), Hub id (gpu profile), or a hosted
+    API as 'openai:MODEL' / 'gemini:MODEL' (only with its key in the environment)."""
+    if name.startswith(("openai:", "gemini:")):
+        from helpers.api_embeddings import ApiEmbedder
+
+        return ApiEmbedder(name)
     ref = resolve(name)
     if ref.source == "module":
         try:

@@ -51,3 +51,26 @@ def genre_agreement(neighbours: Sequence[Sequence[int]], genres: Sequence[set], 
     if not hits:
         raise ValueError("no item has genres to compare")
     return {"hit": sum(hits) / len(hits), "precision": sum(precisions) / len(precisions), "items": len(hits)}
+
+
+def recall_at_k(ranked: Sequence, relevant: Iterable, k: int) -> float:
+    """Share of the relevant items found among the first k ranked ones (duplicates count once)."""
+    relevant = set(relevant)
+    if not relevant:
+        raise ValueError("recall_at_k needs at least one relevant item")
+    return len(relevant & set(list(ranked)[:k])) / len(relevant)
+
+
+def ndcg_at_k(ranked: Sequence, relevant: Iterable, k: int) -> float:
+    """Binary-relevance NDCG@k: log2 discount, ideal DCG over min(k, len(relevant)) hits;
+    an item repeated in the ranking earns its gain only the first time."""
+    relevant = set(relevant)
+    if not relevant:
+        raise ValueError("ndcg_at_k needs at least one relevant item")
+    seen, dcg = set(), 0.0
+    for position, item in enumerate(list(ranked)[:k], start=1):
+        if item in relevant and item not in seen:
+            dcg += 1.0 / math.log2(position + 1)
+        seen.add(item)
+    ideal = sum(1.0 / math.log2(position + 1) for position in range(1, min(k, len(relevant)) + 1))
+    return dcg / ideal

@@ -31,3 +31,63 @@ def year_in(text: str) -> int | None:
     """The first plausible film year (1880-2099) mentioned in a text, or None."""
     match = re.search(r"\b(18[89]\d|19\d\d|20\d\d)\b", text)
     return int(match.group(1)) if match else None
+
+
+_LIST_MARKER = re.compile(r"^\s*(?:\d{1,2}\s*[.)\-:]|[-*•·]|\(\d{1,2}\))\s*")
+
+
+def parse_recommendations(text: str, limit: int = 10) -> list[str]:
+    """Film titles out of free model text: numbered, bulleted or quoted lists, with years or
+    prose around them; one title per line, duplicates (by normalised title) dropped."""
+    titles, seen = [], set()
+    for line in text.splitlines():
+        if not _LIST_MARKER.match(line) and not re.match(r"^\s*[\"“«*]", line):
+            continue
+        title = _LIST_MARKER.sub("", line).strip()
+        quoted = re.match(r"^[\"“«*_]+(.+?)[\"”»*_]+", title)
+        # Cut trailing prose: " - comment", "(original title)", or ": comment" when it starts in
+        # lower case (so "Star Wars: A New Hope" keeps its subtitle).
+        title = quoted.group(1) if quoted else re.split(r"\s+[-–—]\s+|\s*\((?!\d{4}\))|:\s+(?=[a-záéíóúñ])", title)[0]
+        title = _TRAILING_YEAR.sub("", title).strip(" .,;\"'*_«»“”")
+        key = normalize_title(title)
+        if key and key not in seen:
+            seen.add(key)
+            titles.append(title)
+        if len(titles) == limit:
+            break
+    return titles
+
+
+def match_title(candidate: str, catalogue, threshold: float = 80) -> str | None:
+    """The catalogue title that best matches candidate (rapidfuzz WRatio on normalised titles,
+    score >= threshold), or None. catalogue: a list of titles or a TitleIndex."""
+    index = catalogue if isinstance(catalogue, TitleIndex) else TitleIndex(catalogue)
+    return index.match(candidate, threshold)
+
+
+class TitleIndex:
+    """Normalised catalogue titles prepared once, so matching many candidates stays vectorised."""
+
+    def __init__(self, titles):
+        self.titles = list(titles)
+        self.keys = [normalize_title(t) for t in self.titles]
+        self.exact = {key: title for key, title in zip(self.keys, self.titles, strict=True)}
+
+    def match(self, candidate: str, threshold: float = 80) -> str | None:
+        """The best catalogue title for one candidate, or None under the threshold."""
+        return self.match_many([candidate], threshold)[0]
+
+    def match_many(self, candidates: list[str], threshold: float = 80) -> list[str | None]:
+        """Best catalogue title per candidate: exact normalised hits first, then one cdist call."""
+        from rapidfuzz import fuzz, process
+
+        keys = [normalize_title(c) for c in candidates]
+        result = [self.exact.get(key) for key in keys]
+        pending = [i for i, hit in enumerate(result) if hit is None and keys[i]]
+        if pending and self.keys:
+            scores = process.cdist([keys[i] for i in pending], self.keys, scorer=fuzz.WRatio,
+                                   score_cutoff=threshold, workers=1)
+            for row, i in enumerate(pending):
+                best = int(scores[row].argmax())
+                result[i] = self.titles[best] if scores[row][best] >= threshold else None
+        return result

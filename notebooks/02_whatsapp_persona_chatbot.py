@@ -74,7 +74,7 @@ N_EVAL = 40  # ejemplos reservados para la perplejidad; 0: todos
 N_SAMPLES = 8  # contextos reservados para comparar respuestas y estilo
 PREDEFINED_PROMPTS = ["Hola, ¿qué tal estás?", "¿Qué planes tienes para el fin de semana?", "¿Te gusta la inteligencia artificial?"]  # mensajes fijos
 MAX_NEW_TOKENS = 40  # longitud de cada respuesta generada
-REPETITION_PENALTY = 1.3  # penaliza repetir tokens (un modelo pequeño tiende a hacer bucles)
+REPETITION_PENALTY = 1.1  # penaliza repetir tokens; más de ~1.2 empuja a Gemma 270M a tokens raros
 
 # %%
 import time

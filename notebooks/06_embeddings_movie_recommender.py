@@ -55,6 +55,7 @@ SEED = 0  # semilla del baseline aleatorio
 OUTPUT_DIR = ""  # carpeta de resultados; vacío: outputs/06_embeddings_movie_recommender/
 N_MOVIES = 0  # cuántas películas indexar; 0: las 997
 EMBEDDER_ROLES = ["embedder", "embedder_alt", "embedder_multilingual"]  # papeles del registro a comparar
+API_EMBEDDERS = True  # añade OpenAI / Gemini (los del original) solo si su clave está en el entorno
 TOP_K = 5  # recomendaciones por consulta
 GENRE_K = 10  # vecinos para el acuerdo de género
 BACKEND = "sqlite-vec"  # "sqlite-vec" (KNN dentro de SQLite) o "numpy"
@@ -65,6 +66,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
+from helpers.api_embeddings import available_api_embedders
 from helpers.embeddings import load_embedder
 from helpers.env import set_up
 from helpers.film_catalogue import load_catalogue
@@ -104,9 +106,12 @@ pd.DataFrame([{"título": f.title, "año": f.year, "géneros": ", ".join(f.genre
 # como BLOB con su `dtype`, su dimensión y el modelo; una tabla virtual `vec0` de sqlite-vec
 # indexa los mismos vectores. Añadir es idempotente y va en una sola transacción: si se
 # interrumpe, la base queda como estaba, y al repetir solo se calculan los que faltan.
+# Los embeddings de OpenAI (`text-embedding-3-small`) y Gemini del original se añaden solos si
+# `OPENAI_API_KEY` o `GEMINI_API_KEY` están en el entorno (nunca en una celda).
 
 # %%
 embedder_names = [model_for(NOTEBOOK, role, PROFILE) for role in EMBEDDER_ROLES]
+embedder_names += available_api_embedders() if API_EMBEDDERS else []  # keys: OPENAI_API_KEY, GEMINI_API_KEY
 embedders, stores, throughput = {}, {}, {}
 for name in embedder_names:
     embedder = load_embedder(name)

@@ -53,7 +53,7 @@ CASES = {
         "check": check_rag,
     },
     "06_embeddings_movie_recommender": {
-        "parameters": {"N_MOVIES": 120, "EMBEDDER_ROLES": ["embedder", "embedder_multilingual"],
+        "parameters": {"N_MOVIES": 120, "EMBEDDER_ROLES": ["embedder", "embedder_multilingual"], "API_EMBEDDERS": False,
                        "DEMO_PROMPTS": ["película de un pianista"]},
         "check": check_film_recommender,
     },

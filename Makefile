@@ -10,7 +10,7 @@ NB ?=
 .PHONY: setup test test-fast run-all run bench lint sync help
 
 help:
-	@echo "make setup | test | test-fast | run-all | run NB=03 | bench | lint | sync"
+	@echo "make setup | test | test-fast | run-all | run NB=04 | bench | lint | sync"
 
 setup:
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -31,7 +31,7 @@ run-all:
 	$(PY) -m helpers.notebook_runner
 
 run:
-	@test -n "$(NB)" || (echo "usage: make run NB=03" >&2; exit 2)
+	@test -n "$(NB)" || (echo "usage: make run NB=04" >&2; exit 2)
 	$(PY) -m helpers.notebook_runner $(NB)
 
 bench:

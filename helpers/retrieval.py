@@ -1,5 +1,6 @@
 """Chunking and search (embeddings, BM25, hybrid) shared by the retrieval and recommendation studies."""
 
+import math
 import re
 from dataclasses import dataclass
 
@@ -17,7 +18,7 @@ def top_k_indices(scores: np.ndarray, k: int) -> np.ndarray:
     """Indices of the k highest scores, best first (argpartition, then a sort of only k)."""
     k = min(k, scores.shape[-1])
     if scores.ndim == 1:  # the per-query hot path: plain indexing beats take_along_axis
-        part = np.argpartition(-scores, k - 1)[:k]
+        part = np.argpartition(scores, -k)[-k:]
         return part[np.argsort(-scores[part], kind="stable")]
     part = np.argpartition(-scores, k - 1, axis=-1)[..., :k]
     order = np.take_along_axis(scores, part, axis=-1).argsort(axis=-1, kind="stable")[..., ::-1]
@@ -158,7 +159,8 @@ class Retriever:
         query_vector = np.asarray(query_vector, dtype=np.float32)
         if self.similarity == "euclidean":
             return -np.linalg.norm(self.vectors - query_vector, axis=1)
-        cosine = self.unit @ (query_vector / (np.linalg.norm(query_vector) or 1.0))
+        cosine = self.unit @ query_vector
+        cosine /= math.sqrt(float(query_vector @ query_vector)) or 1.0
         if self.similarity == "cosine":
             return cosine
         bm25 = self.bm25.get_scores(_bm25_tokens([query])[0])
@@ -168,4 +170,5 @@ class Retriever:
     def search(self, query: str, top_k: int = 5, query_vector=None) -> list[tuple[int, float]]:
         """The top_k (chunk_index, score) pairs for a query, best first."""
         scores = self.scores(query, query_vector)
-        return [(int(i), float(scores[i])) for i in top_k_indices(scores, top_k)]
+        best = top_k_indices(scores, top_k)
+        return list(zip(best.tolist(), scores[best].tolist(), strict=True))

@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 
 @dataclass(frozen=True)
 class Wheel:
-    """One file fetched from PyPI by name and version, checked by SHA-256."""
+    """One file fetched by name and version (a PyPI wheel or sdist, or a Debian .deb), checked by SHA-256."""
 
     filename: str
     sha256: str

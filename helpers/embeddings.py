@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from helpers.models import ModelNotAvailableError, _from_pretrained
+from helpers.models import ModelNotAvailableError, _device, _from_pretrained
 from helpers.registry import resolve
 
 
@@ -61,16 +61,10 @@ def load_embedder(name: str, trust_remote_code: bool = False) -> Embedder:
         return Embedder(name, USE(threads=available_cpus()), 512, None)
     from sentence_transformers import SentenceTransformer
 
-    model = _from_pretrained(ref, SentenceTransformer, trust_remote_code=trust_remote_code,
-                             device="cuda" if _cuda() else "cpu")
+    model = _from_pretrained(ref, SentenceTransformer, trust_remote_code=trust_remote_code, device=_device())
     return Embedder(name, model, model.get_embedding_dimension(), model.max_seq_length,
                     model.tokenizer)
 
-
-def _cuda() -> bool:
-    import torch
-
-    return torch.cuda.is_available()
 
 
 def encode_cached(embedder: Embedder, texts: list[str], batch_size: int = 32) -> np.ndarray:

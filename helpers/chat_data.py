@@ -91,7 +91,7 @@ def time_split(examples: list[dict], test_share: float = 0.2) -> tuple[list[dict
 
 def style_stats(turn_texts: list[str]) -> dict:
     """Length, messages per turn, emoji, lowercase and question rates, distinct-1/2 of replies."""
-    messages = [m.strip() for t in turn_texts for m in t.split(SEPARATOR.strip()) if m.strip()]
+    messages = [message for turn in turn_texts for message in split_reply(turn)]
     if not messages:
         return {k: 0.0 for k in ("chars_per_message", "messages_per_turn", "emoji_rate", "lowercase_rate",
                                  "question_rate", "distinct_1", "distinct_2")}

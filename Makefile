@@ -7,10 +7,10 @@ HAS_CUDA := $(shell nvidia-smi -L >/dev/null 2>&1 && echo yes)
 CONSTRAINTS := $(if $(HAS_CUDA),,-c constraints-cpu.txt)
 NB ?=
 
-.PHONY: setup test test-fast run-all run bench lint sync help
+.PHONY: setup test test-fast run-all run bench lint sync grade workshop help
 
 help:
-	@echo "make setup | test | test-fast | run-all | run NB=04 | bench | lint | sync"
+	@echo "make setup | test | test-fast | run-all | run NB=04 | bench | lint | sync | grade NB=path.ipynb | workshop"
 
 setup:
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -19,7 +19,20 @@ setup:
 	$(PY) -m ipykernel install --sys-prefix --name llm-studies --display-name "Python (llm-studies)" >/dev/null
 	$(PY) -m ipykernel install --user --name llm-studies --display-name "Python (llm-studies)" >/dev/null
 	$(PY) -m helpers.setup_assets
+	@# The web-chat test drives Debian's Chromium (Playwright's browser download is unreachable).
+	@command -v chromium >/dev/null || { if [ "$$(id -u)" = 0 ]; then \
+		apt-get install -y -q --no-install-recommends chromium >/dev/null || \
+		{ apt-get update -q >/dev/null && apt-get install -y -q --no-install-recommends chromium >/dev/null; }; \
+		else echo "Falta chromium: ejecuta 'sudo apt-get install chromium' (lo usa el test del chat web)"; fi; }
 	@echo "Listo: make test, o abre notebooks/ con el kernel 'Python (llm-studies)'."
+
+grade:
+	@test -n "$(NB)" || (echo "usage: make grade NB=notebooks/05_chatbot_workshop.ipynb" >&2; exit 2)
+	$(PY) -m helpers.grader $(NB)
+
+workshop:
+	$(PY) -m helpers.workshop
+	$(MAKE) sync
 
 test:
 	$(PY) -m pytest -q tests

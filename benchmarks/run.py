@@ -19,6 +19,11 @@ BENCHMARKS = {
     "film_embedding_throughput": "benchmarks.bench_film_search:embedding_throughput",
     "rag_search": "benchmarks.bench_rag:search_and_cache",
     "whatsapp_parse": "benchmarks.bench_whatsapp:parse_150k",
+    "sentiment_padding": "benchmarks.bench_sentiment:padding_and_inference",
+    "recommender_lists": "benchmarks.bench_recommender:lists_batched_vs_per_list",
+    "recommender_matching": "benchmarks.bench_recommender:title_matching",
+    "workshop_precision": "benchmarks.bench_workshop:precision_variants",
+    "workshop_context": "benchmarks.bench_workshop:context_manager_200_turns",
 }
 
 

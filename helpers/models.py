@@ -136,3 +136,14 @@ def load_with_unsloth(name: str, max_seq_length: int = 2048, load_in_4bit: bool 
         raise ModelNotAvailableError("unsloth is not installed: pip install -r requirements-gpu.txt") from None
     return FastLanguageModel.from_pretrained(model_name=name, max_seq_length=max_seq_length,
                                              load_in_4bit=load_in_4bit, dtype=None)
+
+
+def free_memory() -> None:
+    """After `del model`: collect garbage and empty the GPU cache so the next model fits."""
+    import gc
+
+    import torch
+
+    gc.collect()
+    if torch.cuda.is_available():
+        torch.cuda.empty_cache()

@@ -78,16 +78,16 @@ class TitleIndex:
         return self.match_many([candidate], threshold)[0]
 
     def match_many(self, candidates: list[str], threshold: float = 80) -> list[str | None]:
-        """Best catalogue title per candidate: exact normalised hits first, then one cdist call."""
+        """Best catalogue title per candidate: exact normalised hits first, then one cdist call over
+        the distinct remaining keys (generated lists repeat the same films many times)."""
         from rapidfuzz import fuzz, process
 
         keys = [normalize_title(c) for c in candidates]
-        result = [self.exact.get(key) for key in keys]
-        pending = [i for i, hit in enumerate(result) if hit is None and keys[i]]
+        pending = sorted({key for key in keys if key and key not in self.exact})
+        found = dict(self.exact)
         if pending and self.keys:
-            scores = process.cdist([keys[i] for i in pending], self.keys, scorer=fuzz.WRatio,
-                                   score_cutoff=threshold, workers=1)
-            for row, i in enumerate(pending):
-                best = int(scores[row].argmax())
-                result[i] = self.titles[best] if scores[row][best] >= threshold else None
-        return result
+            scores = process.cdist(pending, self.keys, scorer=fuzz.WRatio, score_cutoff=threshold, workers=1)
+            best = scores.argmax(axis=1)
+            for row, key in enumerate(pending):
+                found[key] = self.titles[best[row]] if scores[row, best[row]] >= threshold else None
+        return [found.get(key) for key in keys]

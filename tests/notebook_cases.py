@@ -40,18 +40,65 @@ def check_whatsapp(metrics: dict) -> None:
     assert all(0 <= metrics["style"]["real"][k] <= 1 for k in ("emoji_rate", "lowercase_rate", "question_rate"))
 
 
+def check_sentiment(metrics: dict) -> None:
+    assert metrics["dataset"] == "rotten_tomatoes" and metrics["test_reviews"] == 100
+    assert metrics["configurations"] == 10  # the original's five per encoder, two encoders
+    assert 0.5 <= metrics["majority_accuracy"] <= 0.6  # the balanced 100-review test sample
+    for name, best in metrics["best"].items():
+        assert 0 < best["trainable"] and 0 < best["trainable_pct"] < 5, name  # LoRA trains a small part
+        assert 0 <= best["accuracy"] <= 1 and 0 <= best["macro_f1"] <= 1
+    assert all(seeded["n"] == 2 and seeded["accuracy_std"] >= 0 for seeded in metrics["seeds"].values())
+    assert set(metrics["baselines"]) == {"congelado + regresión logística", "LoRA todas las lineales r8 a32",
+                                         "ajuste completo"}
+    full, frozen = metrics["baselines"]["ajuste completo"], metrics["baselines"]["congelado + regresión logística"]
+    assert full["trainable"] > 1_000_000 > frozen["trainable"]
+    assert frozen["accuracy"] > 0.6  # real MiniLM sentence embeddings separate the classes even from 200 reviews
+    assert set(metrics["prompting"]) == {"zero-shot", "few-shot (2)"}
+    assert all(0 <= p["parsed_share"] <= 1 and 0 <= p["accuracy"] <= 1 for p in metrics["prompting"].values())
+
+
+def check_movie_recommender(metrics: dict) -> None:
+    assert metrics["data"] == "movielens-templates" and metrics["dialogues"] > 900
+    users = metrics["users"]
+    assert users["train"] > 8 * users["test"] > 0 and metrics["test_dialogues"] == 3
+    assert metrics["lists_per_dialogue"] == 2 and metrics["missing_items"] == 0
+    assert set(metrics["strategies"]) == {"zero-shot", "few-shot", "LoRA", "popularidad", "similitud"}
+    for name, figures in metrics["strategies"].items():
+        for key in ("recall@5", "recall@10", "ndcg@5", "ndcg@10", "recall@10|sin_mencionadas"):
+            assert 0 <= figures[key] <= 1, (name, key)
+        assert figures["recall@10"] >= figures["recall@5"], name
+    uncertainty = metrics["uncertainty"]
+    assert uncertainty["dialogues"] == 2 and uncertainty["total"] > 0
+    assert uncertainty["total"] >= uncertainty["epistemic"] - 1e-9 and uncertainty["aleatoric"] >= 0
+    assert all(seconds > 0 for seconds in metrics["seconds_per_dialogue"].values())
+
+
 CASES = {
     "00_template": {"parameters": {"MAX_NEW_TOKENS": 24}, "check": check_template},
+    "01_gemma_movie_recommender": {
+        "parameters": {"N_TEST": 3, "N_LISTS": 2, "MAX_NEW_TOKENS": 30, "N_SHOT_USERS": 2, "HISTORY_ITEMS": 5,
+                       "SHOT_HISTORY_ITEMS": 3, "MAX_STEPS": 2, "BATCH_SIZE": 1, "GRAD_ACCUM": 2, "MAX_LENGTH": 256,
+                       "N_UNCERTAINTY": 2, "BOOTSTRAP": 200, "BATCH_DIALOGUES": 3},
+        "check": check_movie_recommender,
+    },
     "02_whatsapp_persona_chatbot": {
         "parameters": {"MAX_STEPS": 2, "BATCH_SIZE": 1, "GRAD_ACCUM": 1, "N_EVAL": 4, "N_SAMPLES": 2,
                        "PREDEFINED_PROMPTS": ["Hola, ¿qué tal estás?"], "MAX_NEW_TOKENS": 12, "MAX_LENGTH": 128},
         "check": check_whatsapp,
+    },
+    "03_lora_sentiment": {
+        "parameters": {"N_TRAIN": {"encoder": 200, "encoder_alt": 64}, "N_TEST": 100, "MAX_STEPS": 3, "BATCH_SIZE": 8,
+                       "SEEDS": [0, 1], "N_PROMPT": 4, "N_SHOTS": 2, "PROMPT_BATCH": 4},
+        "check": check_sentiment,
     },
     "04_rag_bash_manual": {
         "parameters": {"CHUNKINGS": {"palabras 300/100": [300, 100]}, "N_QUESTIONS": 10, "TOP_K": 2,
                        "GENERATORS": [["generator", 0]], "N_ORIGINAL_QUESTIONS": 1, "MAX_NEW_TOKENS": 24},
         "check": check_rag,
     },
+    # The workshop pair runs through the grader instead (tests/test_workshop.py).
+    "05_chatbot_workshop": {"graded": "fails at exercise 1 until students fill it in"},
+    "05_chatbot_workshop_solutions": {"graded": "passes every check"},
     "06_embeddings_movie_recommender": {
         "parameters": {"N_MOVIES": 120, "EMBEDDER_ROLES": ["embedder", "embedder_multilingual"], "API_EMBEDDERS": False,
                        "DEMO_PROMPTS": ["película de un pianista"]},

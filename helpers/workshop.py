@@ -1,0 +1,104 @@
+"""Study 5: the students' notebook generated from the solutions, and the solutions' code for reuse.
+
+The solutions notebook is the one source. Inside it, code between `### SOLUCIÓN n INICIO` and
+`### SOLUCIÓN FIN` becomes `raise NotImplementedError("TODO n")` (same indentation) in the students'
+version, and theory answers between `<!-- RESPUESTA INICIO -->` and `<!-- RESPUESTA FIN -->`
+become a prompt to answer. Usage: python -m helpers.workshop (rebuilds the students' notebook).
+"""
+
+import re
+import sys
+
+from helpers.notebook_runner import NOTEBOOKS_DIR
+
+SOLUTIONS = "05_chatbot_workshop_solutions"
+STUDENTS = "05_chatbot_workshop"
+_BEGIN = re.compile(r"^(\s*)### SOLUCIÓN (\d+) INICIO\s*$")
+_END = re.compile(r"^\s*### SOLUCIÓN FIN\s*$")
+_ANSWER_BEGIN, _ANSWER_END = "# <!-- RESPUESTA INICIO -->", "# <!-- RESPUESTA FIN -->"
+
+
+class WorkshopSourceError(ValueError):
+    """Unbalanced solution or answer markers in the solutions source, with the line."""
+
+
+def student_version(source: str) -> str:
+    """The students' text of the solutions source: solution bodies and answers removed."""
+    out, inside, answer = [], None, False
+    for number, line in enumerate(source.splitlines(), 1):
+        begin = _BEGIN.match(line)
+        if begin:
+            if inside or answer:
+                raise WorkshopSourceError(f"line {number}: solution block opened inside another block")
+            inside = begin
+            out.append(f'{begin.group(1)}raise NotImplementedError("TODO {begin.group(2)}")')
+        elif _END.match(line):
+            if not inside:
+                raise WorkshopSourceError(f"line {number}: '### SOLUCIÓN FIN' without a block to close")
+            inside = None
+        elif line.strip() == _ANSWER_BEGIN:
+            answer = True
+            out.append("# *Escribe aquí tu respuesta.*")
+        elif line.strip() == _ANSWER_END:
+            answer = False
+        elif not inside and not answer:
+            out.append(line)
+    if inside or answer:
+        raise WorkshopSourceError("the source ends inside a solution or answer block")
+    return "\n".join(out) + "\n"
+
+
+def student_text(source: str) -> str:
+    """The students' notebook source: solutions removed and the title marked."""
+    return student_version(source).replace("# # 05 · Taller:", "# # 05 · Taller (versión para estudiantes):", 1)
+
+
+def solution_lines(source: str) -> list[str]:
+    """The stripped lines of code inside solution blocks (what must not survive for students)."""
+    lines, inside = [], False
+    for line in source.splitlines():
+        if _BEGIN.match(line):
+            inside = True
+        elif _END.match(line):
+            inside = False
+        elif inside and line.strip() and not line.strip().startswith("#"):
+            lines.append(line.strip())
+    return lines
+
+
+def build() -> list:
+    """Write the students' .py and .ipynb next to the solutions; return the paths written."""
+    import jupytext
+
+    from helpers.io import atomic_write_text
+
+    text = student_text((NOTEBOOKS_DIR / f"{SOLUTIONS}.py").read_text(encoding="utf-8"))
+    py_path = atomic_write_text(NOTEBOOKS_DIR / f"{STUDENTS}.py", text)
+    notebook = jupytext.reads(text, fmt="py:percent")
+    ipynb_path = NOTEBOOKS_DIR / f"{STUDENTS}.ipynb"
+    atomic_write_text(ipynb_path, jupytext.writes(notebook, fmt="ipynb"))
+    return [py_path, ipynb_path]
+
+
+def solution_namespace(exercises=(1, 2, 3, 4, 5), **parameters) -> dict:
+    """Run the solutions' set-up and the definition cells of the given exercises; return the namespace."""
+    import jupytext
+
+    notebook = jupytext.read(NOTEBOOKS_DIR / f"{SOLUTIONS}.py")
+    namespace: dict = {"__name__": "workshop_solutions"}
+    code = [c for c in notebook.cells if c.cell_type == "code"]
+    tags = [c.metadata.get("tags", []) for c in code]
+    setup_cells = [c for c, t in zip(code, tags, strict=True) if "parameters" in t]
+    setup_cells.append(code[[i for i, t in enumerate(tags) if "parameters" in t][0] + 1])  # imports + set_up
+    wanted = {f"ejercicio-{n}" for n in exercises}
+    for cell in setup_cells + [c for c, t in zip(code, tags, strict=True) if wanted & set(t)]:
+        exec(compile(cell.source, f"<{SOLUTIONS}>", "exec"), namespace)
+        if "parameters" in cell.metadata.get("tags", []):
+            namespace.update(parameters)
+    return namespace
+
+
+if __name__ == "__main__":
+    for path in build():
+        print(f"escrito {path}")
+    sys.exit(0)

@@ -1,0 +1,408 @@
+# ---
+# jupyter:
+#   jupytext:
+#     cell_metadata_filter: tags,-all
+#     formats: ipynb,py:percent
+#     notebook_metadata_filter: kernelspec,jupytext,-jupytext.text_representation.jupytext_version
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#       format_version: '1.3'
+#   kernelspec:
+#     display_name: Python 3 (ipykernel)
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # 01 · Recomendador conversacional de películas con Gemma: zero-shot, few-shot y LoRA
+#
+# Reproducimos un estudio que recomienda películas a partir de la conversación de un usuario con
+# un asistente (el original: Gemma-2B-it sobre los datos «Movie» de **LLM-REDIAL**): listas de 10
+# películas en zero-shot con el historial del usuario, en few-shot con ejemplos de otros usuarios y
+# tras un ajuste con LoRA; métricas Recall@k y NDCG@k con emparejamiento difuso de títulos, y un
+# análisis de incertidumbre. Y vamos más allá: líneas base (popularidad y similitud entre
+# películas), intervalos de confianza *bootstrap*, métricas con y sin las películas ya mencionadas
+# y con y sin títulos fuera del catálogo, y concentración en películas populares.
+#
+# **Datos.** LLM-REDIAL se concede por correo para investigación y no se distribuye: si lo tienes,
+# apunta `DATA_DIR` a la carpeta con `final_data.jsonl`, `Conversation.txt`, `user_ids.json` e
+# `item_map.json`. El perfil local usa un conjunto **con el mismo formato construido en la
+# instalación a partir de valoraciones reales** de MovieLens 100K (paquete `recbole`; términos de
+# GroupLens) unidas al catálogo de `bokeh-sampledata` (géneros, director, reparto). El historial
+# de cada usuario son sus valoraciones reales; **los diálogos están generados con plantillas** a
+# partir de esas valoraciones: mencionan películas que el usuario puntuó alto (gustos) y bajo
+# (disgustos), y el objetivo es una película que puntuó alto *más tarde* y que no se menciona.
+#
+# **Modelo.** Perfil local: Gemma 3 270M, un modelo **base** (no instruido): con instrucciones
+# repite o divaga, así que zero-shot y few-shot usan *prompts de continuación* (el texto termina en
+# «1.» y el modelo continúa la lista); tras LoRA, el modelo ajustado responde en formato chat.
+# `MODEL_ROLE = "instruct"` cambia a Qwen2.5-Coder-0.5B-Instruct; el perfil gpu usa
+# `google/gemma-2b-it`, como el original.
+
+# %% [markdown]
+# ## Instalación (solo en Colab)
+
+# %%
+import os
+import subprocess
+import sys
+
+if "google.colab" in sys.modules and not os.path.isdir("llm-studies"):
+    REPO_URL = os.environ.get("LLM_STUDIES_REPO_URL", "https://github.com/llm-studies/llm-studies.git")
+    subprocess.run(["git", "clone", "--depth=1", REPO_URL, "llm-studies"], check=True)
+    # Colab keeps its own CUDA torch: requirements.txt only asks for torch>=2.6.
+    subprocess.run([sys.executable, "-m", "pip", "install", "-q", "-e", "llm-studies",
+                    "-r", "llm-studies/requirements.txt", "-r", "llm-studies/requirements-gpu.txt"], check=True)
+    sys.path.insert(0, os.path.abspath("llm-studies"))
+
+# %% tags=["parameters"]
+PROFILE = "local"  # "local": Gemma 3 270M empaquetado en CPU; "gpu": google/gemma-2b-it del Hub
+SEED = 0  # semilla del reparto de usuarios, del muestreo y del entrenamiento
+OUTPUT_DIR = ""  # carpeta de resultados; vacío: outputs/01_gemma_movie_recommender/
+DATA_DIR = ""  # carpeta con los ficheros de LLM-REDIAL Movie; vacío: el conjunto local de MovieLens
+MODEL_ROLE = "generator"  # "generator" (Gemma base) o "instruct" (Qwen instruido), papeles del registro
+PROMPT_STYLE = "completion"  # "completion" (continuar una lista, para modelos base) o "chat"
+MODE = "generate"  # "generate" (genera lo que falte y reanuda) o "load" (solo lee lo guardado)
+N_TEST = 20  # diálogos de prueba muestreados con la semilla (en GPU, todos los de prueba: 93)
+N_LISTS = 3  # listas por diálogo (temperatura TEMPERATURE)
+N_RECS = 10  # películas por lista
+TEMPERATURE = 0.7  # temperatura de muestreo de las listas
+MAX_NEW_TOKENS = 120  # tokens por lista (10 títulos con año caben en ~110)
+HISTORY_ITEMS = 20  # películas del historial que ve el modelo (las más recientes)
+N_SHOT_USERS = 5  # usuarios de entrenamiento cuyos diálogos sirven de ejemplo few-shot
+SHOT_HISTORY_ITEMS = 8  # películas del historial en cada ejemplo few-shot (acorta el prompt)
+BATCH_DIALOGUES = 5  # diálogos por llamada a generate (cada uno con N_LISTS secuencias)
+MAX_STEPS = 10  # pasos de LoRA (lote BATCH_SIZE x GRAD_ACCUM); en GPU, 100 o más
+BATCH_SIZE = 4  # ejemplos por paso (el original: 4)
+GRAD_ACCUM = 8  # acumulación de gradiente (el original: 8)
+LEARNING_RATE = 2e-4  # tasa de aprendizaje de LoRA, programa coseno
+LORA_R = 8  # rango de LoRA
+MAX_LENGTH = 768  # tokens por ejemplo de entrenamiento
+N_UNCERTAINTY = 8  # diálogos de prueba para el análisis de incertidumbre
+BOOTSTRAP = 2000  # remuestreos para los intervalos del 95 %
+MATCH_THRESHOLD = 80  # puntuación mínima de rapidfuzz para aceptar un título del catálogo
+
+# %%
+import random
+import time
+from pathlib import Path
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+from IPython.display import display
+
+from helpers.env import set_up
+from helpers.generation import generate
+from helpers.io import atomic_write_text, save_session
+from helpers.metrics import save_metrics
+from helpers.models import free_memory, load_causal_lm
+from helpers.paths import data_dir
+from helpers.recommend import (GenerationCache, ItemSimilarity, bootstrap_interval, completion_prompt, fine_tune_target,
+                               instruction_prompt, most_popular, numbered, popularity, popularity_concentration,
+                               ranked_lists, run_cached, score_list)
+from helpers.redial import load_redial, split_users
+from helpers.registry import model_for
+from helpers.text import TitleIndex
+from helpers.training import lora_config, sft_config, train_lora
+from helpers.uncertainty import PARAPHRASES, decompose, jaccard_consistency, next_token_distributions, reading
+
+NOTEBOOK = "01_gemma_movie_recommender"
+ctx = set_up(NOTEBOOK, PROFILE, SEED, OUTPUT_DIR)
+
+# %% [markdown]
+# ## Los datos: diálogos indexados por id y por usuario
+# Una línea mal formada de `final_data.jsonl` se señala con el fichero y la línea; los ids que
+# faltan en `item_map.json` se cuentan y se informan.
+
+# %%
+source = Path(DATA_DIR) if DATA_DIR else data_dir() / "movielens-100k" / "redial"
+data = load_redial(source)
+print(f"{source}: {len(data.dialogues)} diálogos de {len(data.history)} usuarios, {len(data.item_map)} películas")
+print(f"Ids ausentes de item_map.json por sección: {dict(data.missing_items)}; "
+      f"diálogos sin transcripción: {len(data.missing_transcripts)}")
+example = next(iter(data.dialogues.values()))
+print(f"\nDiálogo {example.conversation_id} (usuario {example.user_id}):")
+print("\n".join(f"{speaker}: {text}" for speaker, text in example.turns))
+print(f"\nGustos: {data.titles(example.likes)}; disgustos: {data.titles(example.dislikes)}; "
+      f"objetivo: {data.titles(example.rec_items)}")
+
+# %% [markdown]
+# ## Reparto por usuario (80/10/10) y muestra de prueba
+# Ningún usuario está en dos partes: sus diálogos, su historial y su objetivo quedan en una sola.
+
+# %%
+splits = split_users(data.history, (0.8, 0.1, 0.1), SEED)
+assert not (set(splits["train"]) & set(splits["test"]) or set(splits["train"]) & set(splits["validation"])
+            or set(splits["validation"]) & set(splits["test"]))
+dialogues_of = {part: [d for u in users for d in data.by_user(u) if d.rec_items] for part, users in splits.items()}
+test_dialogues = random.Random(SEED).sample(dialogues_of["test"], min(N_TEST, len(dialogues_of["test"])))
+print({part: f"{len(users)} usuarios, {len(dialogues_of[part])} diálogos" for part, users in splits.items()})
+print(f"Diálogos de prueba evaluados: {len(test_dialogues)}")
+
+popular_counts = popularity(data, splits["train"])
+popular = [item for item, _ in popular_counts.most_common()]
+popular_titles = data.titles(popular)
+catalogue = TitleIndex(data.item_map.values())
+print("Las 5 más populares en entrenamiento:", popular_titles[:5])
+
+# %% [markdown]
+# ## El modelo
+
+# %%
+model_name = model_for(NOTEBOOK, MODEL_ROLE, PROFILE)
+model, tokenizer = load_causal_lm(model_name)
+chat = PROMPT_STYLE == "chat"
+print(f"{model_name} en {model.device}; prompts de tipo {'chat' if chat else 'continuación'}")
+
+
+def make_generator(current_model, prompt_for, use_chat: bool):
+    """A batch function for run_cached: N_LISTS sampled lists per dialogue, timed."""
+    def generate_batch(ids):
+        prompts = [prompt_for(data.dialogues[i]) for i in ids]
+        output = generate(current_model, tokenizer, prompts, chat=use_chat, max_new_tokens=MAX_NEW_TOKENS,
+                          temperature=TEMPERATURE, num_return_sequences=N_LISTS, batch_size=len(ids), progress=False)
+        # A continuation starts after "1.": put the marker back, and stop where the model starts a new block.
+        texts = [[t if use_chat else "1. " + t.split("\n\n")[0] for t in lists] for lists in output.texts]
+        return texts, output.seconds, output.new_tokens
+    return generate_batch
+
+
+settings = {"model": model_name, "style": PROMPT_STYLE, "lists": N_LISTS, "recs": N_RECS, "temperature": TEMPERATURE,
+            "max_new_tokens": MAX_NEW_TOKENS, "history": HISTORY_ITEMS, "seed": SEED, "data": str(source)}
+test_ids = [d.conversation_id for d in test_dialogues]
+generations = {}
+
+# %% [markdown]
+# ## Zero-shot con el historial del usuario
+# Cada ejecución se guarda en JSON tras cada lote: si se interrumpe, al repetir la celda se
+# reanuda; con `MODE = "load"` se leen los resultados sin generar.
+
+# %%
+def zero_shot_prompt(dialogue):
+    """The zero-shot prompt in the chosen style."""
+    if chat:
+        return instruction_prompt(data, dialogue, N_RECS, HISTORY_ITEMS)
+    return completion_prompt(data, dialogue, N_RECS, HISTORY_ITEMS)
+
+
+print(zero_shot_prompt(test_dialogues[0]))
+start = time.perf_counter()
+generations["zero-shot"] = run_cached(GenerationCache(ctx.output_dir / "generations_zero_shot.json", settings),
+                                      test_ids, make_generator(model, zero_shot_prompt, chat), MODE, BATCH_DIALOGUES)
+print(f"\n{time.perf_counter() - start:.0f} s en esta sesión. Ejemplo de salida:\n{generations['zero-shot'][test_ids[0]]['texts'][0]}")
+
+# %% [markdown]
+# ## Few-shot: ejemplos de 5 usuarios de entrenamiento
+# Cada ejemplo lleva la conversación, el historial y la lista objetivo construida como la de
+# entrenamiento (el objetivo real primero).
+
+# %%
+shot_rng = random.Random(SEED + 1)
+shot_users = shot_rng.sample(splits["train"], N_SHOT_USERS)
+shots = [(dialogue, data.titles(fine_tune_target(data, dialogue, popular, N_RECS)))
+         for dialogue in (data.by_user(user)[0] for user in shot_users)]
+
+
+def few_shot_prompt(dialogue):
+    """The few-shot prompt: the examples, then the test dialogue."""
+    if chat:
+        examples = "\n\n".join(f"Ejemplo {k}:\n{instruction_prompt(data, d, N_RECS, SHOT_HISTORY_ITEMS)}\n{numbered(titles)}"
+                               for k, (d, titles) in enumerate(shots, 1))
+        return f"{examples}\n\nAhora tú:\n{instruction_prompt(data, dialogue, N_RECS, HISTORY_ITEMS)}"
+    return completion_prompt(data, dialogue, N_RECS, SHOT_HISTORY_ITEMS, examples=shots)
+
+
+print(f"Prompt few-shot: {len(tokenizer(few_shot_prompt(test_dialogues[0]))['input_ids'])} tokens")
+generations["few-shot"] = run_cached(GenerationCache(ctx.output_dir / "generations_few_shot.json", settings | {"shots": shot_users}),
+                                     test_ids, make_generator(model, few_shot_prompt, chat), MODE, BATCH_DIALOGUES)
+
+# %% [markdown]
+# ## Ajuste con LoRA
+# Para cada diálogo de entrenamiento, una lista objetivo de 10: el objetivo real, películas que
+# el usuario valora y la conversación no menciona, su historial y, para completar, las 20 más
+# populares. LoRA con trl: lote 4 x acumulación 8, lr 2e-4 coseno, `MAX_STEPS` pasos, bf16 en GPU.
+# El modelo ajustado aprende a responder en formato chat.
+
+# %%
+train_rows = [{"prompt": [{"role": "user", "content": instruction_prompt(data, d, N_RECS, HISTORY_ITEMS)}],
+               "completion": [{"role": "assistant", "content": numbered(data.titles(fine_tune_target(data, d, popular[:20], N_RECS)))}]}
+              for d in dialogues_of["train"]]
+print(f"{len(train_rows)} ejemplos de entrenamiento. Uno:\n{train_rows[0]['completion'][0]['content']}")
+adapter_dir = ctx.output_dir / "adapter"
+tuned_settings = settings | {"style": "chat", "steps": MAX_STEPS, "batch": [BATCH_SIZE, GRAD_ACCUM], "lr": LEARNING_RATE}
+tuned_cache = GenerationCache(ctx.output_dir / "generations_lora.json", tuned_settings)
+if MODE == "load" and not tuned_cache.missing(test_ids):
+    tuned, loss_history = None, []
+else:
+    config = sft_config(ctx.output_dir / "trainer", MAX_STEPS, BATCH_SIZE, GRAD_ACCUM, LEARNING_RATE, MAX_LENGTH, SEED)
+    start = time.perf_counter()
+    tuned, loss_history = train_lora(model, tokenizer, train_rows, config, lora_config(model, r=LORA_R, alpha=2 * LORA_R))
+    train_seconds = time.perf_counter() - start
+    tuned.save_pretrained(adapter_dir)
+    print(f"{MAX_STEPS} pasos en {train_seconds:.0f} s; pérdida {loss_history[0]['loss']:.2f} → {loss_history[-1]['loss']:.2f}")
+    plt.figure(figsize=(6, 2.5))
+    plt.plot([h["step"] for h in loss_history], [h["loss"] for h in loss_history])
+    plt.xlabel("paso")
+    plt.ylabel("pérdida")
+    plt.show()
+generations["LoRA"] = run_cached(tuned_cache, test_ids,
+                                 make_generator(tuned, lambda d: instruction_prompt(data, d, N_RECS, HISTORY_ITEMS), True),
+                                 MODE, BATCH_DIALOGUES)
+print(generations["LoRA"][test_ids[0]]["texts"][0])
+
+# %% [markdown]
+# ## Líneas base en el mismo reparto
+# **Popularidad**: las más vistas por los usuarios de entrenamiento. **Similitud entre películas**:
+# coseno de co-ocurrencia en los historiales de entrenamiento, sembrada con los gustos que el
+# usuario menciona y su historial reciente. Ninguna repite lo que el usuario ya mencionó.
+
+# %%
+similarity = ItemSimilarity(data, splits["train"])
+baseline_lists = {"popularidad": {}, "similitud": {}}
+for dialogue in test_dialogues:
+    mentioned = set(dialogue.likes) | set(dialogue.dislikes)
+    baseline_lists["popularidad"][dialogue.conversation_id] = [data.titles(most_popular(popular, mentioned, N_RECS))]
+    seeds = dialogue.likes + data.history[dialogue.user_id][-5:]
+    baseline_lists["similitud"][dialogue.conversation_id] = [data.titles(similarity.recommend(seeds, mentioned, N_RECS))]
+
+# %% [markdown]
+# ## Evaluación: Recall@k y NDCG@k con intervalos del 95 %
+# Los títulos generados se extraen de texto libre (listas numeradas, viñetas, comillas, años,
+# prosa), se normalizan y se emparejan con el catálogo con rapidfuzz (umbral 80). Cada lista se
+# puntúa tres veces: tal cual (un título sin pareja ocupa su puesto y nunca acierta), sin las
+# películas ya mencionadas en la conversación y sin los títulos fuera del catálogo. La métrica de
+# un diálogo es la media de sus listas.
+
+# %%
+rows, matched_lists = [], {}
+for strategy in list(generations) + list(baseline_lists):
+    matched_lists[strategy] = []
+    for dialogue in test_dialogues:
+        cid = dialogue.conversation_id
+        if strategy in generations:
+            lists = ranked_lists(generations[strategy][cid]["texts"], catalogue, N_RECS)
+        else:
+            lists = baseline_lists[strategy][cid]
+        matched_lists[strategy] += lists
+        relevant, mentioned = set(data.titles(dialogue.rec_items)), set(data.titles(dialogue.likes + dialogue.dislikes))
+        scores = pd.DataFrame([score_list(ranked, relevant, mentioned) for ranked in lists]).mean().to_dict()
+        generated = sum(len(ranked) for ranked in lists)
+        rows.append({"estrategia": strategy, "diálogo": cid, "usuario": dialogue.user_id, **scores,
+                     "títulos": generated, "sin_pareja": sum(t is None for ranked in lists for t in ranked),
+                     "mencionadas": sum(t in mentioned for ranked in lists for t in ranked)})
+per_dialogue = pd.DataFrame(rows)
+per_dialogue.to_csv(ctx.output_dir / "per_dialogue.csv", index=False)
+
+metric_columns = [c for c in per_dialogue.columns if c.startswith(("recall@", "ndcg@"))]
+summary_rows = []
+for strategy, group in per_dialogue.groupby("estrategia", sort=False):
+    row = {"estrategia": strategy, "diálogos": len(group)}
+    for column in metric_columns:
+        mean, low, high = bootstrap_interval(group[column], BOOTSTRAP, SEED)
+        row[column] = mean
+        row[f"{column} IC"] = f"[{low:.3f}, {high:.3f}]"
+    row["fuera de catálogo"] = group["sin_pareja"].sum() / max(group["títulos"].sum(), 1)
+    row["concentración top-20"] = popularity_concentration(matched_lists[strategy], popular_titles, 20)
+    summary_rows.append(row)
+summary = pd.DataFrame(summary_rows).set_index("estrategia")
+display(summary[["diálogos", "recall@5", "recall@5 IC", "recall@10", "recall@10 IC", "ndcg@5", "ndcg@10",
+                 "fuera de catálogo", "concentración top-20"]].round(3))
+display(summary[[c for c in metric_columns if "|" in c]].round(3))
+
+# %%
+fig, axes = plt.subplots(1, 2, figsize=(12, 3.8))
+for axis, metric in zip(axes, ["recall@10", "ndcg@10"], strict=False):
+    means, lows, highs = [], [], []
+    for _, group in per_dialogue.groupby("estrategia", sort=False):
+        mean, low, high = bootstrap_interval(group[metric], BOOTSTRAP, SEED)
+        means.append(mean), lows.append(mean - low), highs.append(high - mean)
+    names = list(per_dialogue["estrategia"].unique())
+    axis.bar(names, means, yerr=[lows, highs], capsize=4, color=["C0", "C1", "C2", "grey", "silver"][:len(names)])
+    axis.set_title(f"{metric} (IC 95 %, {len(test_dialogues)} diálogos)")
+    axis.tick_params(axis="x", rotation=20)
+plt.tight_layout()
+plt.savefig(ctx.output_dir / "strategies.png", dpi=120)
+plt.show()
+
+# %% [markdown]
+# ## Incertidumbre: ensamblado de aclaraciones de la entrada
+# La misma petición se formula con cinco paráfrasis. De los logits de salida tomamos la
+# distribución del primer token de la primera película para cada paráfrasis y la descomponemos
+# como Hou et al. (2024): **total** = entropía de la media; **epistémica** = media de las entropías
+# (la duda que queda con la petición aclarada); **aleatoria** = total − epistémica = información
+# mutua entre la salida y la aclaración (cuánto depende la respuesta de cómo se pide). La
+# **consistencia** es el solapamiento (Jaccard) de las listas voraces entre paráfrasis.
+
+# %%
+uncertainty_model = tuned if tuned is not None else model
+uncertainty_rows = []
+for dialogue in test_dialogues[:N_UNCERTAINTY]:
+    prompts = [instruction_prompt(data, dialogue, N_RECS, HISTORY_ITEMS, request=p) for p in PARAPHRASES]
+    figures = decompose(next_token_distributions(uncertainty_model, tokenizer, prompts, chat=True))
+    lists = generate(uncertainty_model, tokenizer, prompts, max_new_tokens=MAX_NEW_TOKENS, batch_size=len(prompts),
+                     progress=False).texts
+    matched = [{t for t in ranked if t} for ranked in ranked_lists(lists, catalogue, N_RECS)]
+    uncertainty_rows.append({"diálogo": dialogue.conversation_id, **figures, "consistencia": jaccard_consistency(matched)})
+uncertainty = pd.DataFrame(uncertainty_rows)
+display(uncertainty.round(3))
+mean_uncertainty = uncertainty[["total", "aleatoric", "epistemic"]].mean().to_dict()
+for line in reading(mean_uncertainty, uncertainty["consistencia"].mean(), len(tokenizer)):
+    print("-", line)
+
+# %% [markdown]
+# ## Guardar la sesión (dill)
+# Los resultados, no los modelos (se recargan desde la carpeta del adaptador): otro kernel los
+# recupera con `helpers.io.load_session`.
+
+# %%
+session_path = save_session(ctx.output_dir / "session.dill", {
+    "settings": settings, "splits": splits, "test_ids": test_ids, "generations": generations,
+    "baseline_lists": baseline_lists, "per_dialogue": per_dialogue, "summary": summary,
+    "uncertainty": uncertainty, "adapter_dir": str(adapter_dir)})
+print(session_path)
+del model, tuned, uncertainty_model
+free_memory()
+
+# %% [markdown]
+# ## Conclusiones automáticas
+
+# %%
+best_baseline = max(["popularidad", "similitud"], key=lambda s: summary.loc[s, "recall@10"])
+lines = []
+for strategy in generations:
+    value, floor = summary.loc[strategy, "recall@10"], summary.loc["popularidad", "recall@10"]
+    verdict = "supera" if value > floor else "no supera"
+    lines.append(f"- {strategy}: Recall@10 {value:.3f} {summary.loc[strategy, 'recall@10 IC']}, "
+                 f"{verdict} a la popularidad ({floor:.3f}); {summary.loc[strategy, 'fuera de catálogo']:.0%} de títulos "
+                 f"fuera de catálogo y {summary.loc[strategy, 'concentración top-20']:.0%} de las recomendaciones entre las 20 más populares.")
+lines.append(f"- La mejor línea base es {best_baseline} (Recall@10 {summary.loc[best_baseline, 'recall@10']:.3f}).")
+lines.append(f"- Con {len(test_dialogues)} diálogos de prueba los intervalos son anchos: diferencias dentro de ellos no son concluyentes.")
+print("\n".join(lines))
+atomic_write_text(ctx.output_dir / "conclusions.md", "\n".join(lines) + "\n")
+
+# %%
+def finite(value):
+    """A float, or None where a figure is undefined (no matched title, no pair to compare)."""
+    return None if pd.isna(value) else float(value)
+
+
+metrics = {
+    "profile": PROFILE,
+    "model": model_name,
+    "prompt_style": PROMPT_STYLE,
+    "data": "llm-redial" if DATA_DIR else "movielens-templates",
+    "dialogues": len(data.dialogues),
+    "users": {part: len(users) for part, users in splits.items()},
+    "test_dialogues": len(test_dialogues),
+    "lists_per_dialogue": N_LISTS,
+    "missing_items": sum(data.missing_items.values()),
+    "strategies": {strategy: {column: finite(summary.loc[strategy, column]) for column in metric_columns +
+                              ["fuera de catálogo", "concentración top-20"]} for strategy in summary.index},
+    "seconds_per_dialogue": {s: float(np.mean([g["seconds"] for g in generations[s].values()])) for s in generations},
+    "uncertainty": {**{k: finite(v) for k, v in mean_uncertainty.items()},
+                    "consistency": finite(uncertainty["consistencia"].mean()), "dialogues": len(uncertainty)},
+    "lora_steps": MAX_STEPS,
+}
+print(save_metrics(metrics, ctx.output_dir))

@@ -1,0 +1,64 @@
+"""Study 5: one source makes both notebooks; the grader passes the solutions and fails the blank sheet."""
+
+import re
+
+import pytest
+
+from helpers.grader import grade
+from helpers.notebook_runner import NOTEBOOKS_DIR
+from helpers.workshop import (
+    SOLUTIONS,
+    STUDENTS,
+    WorkshopSourceError,
+    solution_lines,
+    student_text,
+    student_version,
+)
+
+SOURCE = (NOTEBOOKS_DIR / f"{SOLUTIONS}.py").read_text(encoding="utf-8")
+STUDENT = (NOTEBOOKS_DIR / f"{STUDENTS}.py").read_text(encoding="utf-8")
+
+
+def test_students_notebook_is_generated_from_the_solutions():
+    assert STUDENT == student_text(SOURCE), "run `python -m helpers.workshop` (make workshop) and commit"
+
+
+def test_no_solution_code_or_answer_survives_for_students():
+    import jupytext
+
+    outside = re.sub(r"### SOLUCIÓN \d INICIO.*?### SOLUCIÓN FIN", "", SOURCE, flags=re.DOTALL)
+    distinctive = [line for line in solution_lines(SOURCE) if len(line) > 25 and line not in outside]
+    assert len(distinctive) > 40
+    cells = "\n".join(c.source for c in jupytext.read(NOTEBOOKS_DIR / f"{STUDENTS}.ipynb").cells)
+    leaked = [line for line in distinctive if line in cells or line in STUDENT]
+    assert not leaked, f"solution lines in the students' version: {leaked[:5]}"
+    assert "RESPUESTA" not in cells and "atención bidireccional" not in cells
+    todos = re.findall(r'raise NotImplementedError\("TODO (\d)"\)', cells)
+    assert sorted(set(todos)) == ["1", "2", "3", "4", "5"]
+    assert cells.count("# Pista:") == SOURCE.count("# Pista:") > 5  # the sheet's hints stay
+
+
+def test_unbalanced_markers_are_reported_with_the_line():
+    with pytest.raises(WorkshopSourceError, match="line 3: '### SOLUCIÓN FIN' without a block"):
+        student_version("def f():\n    pass\n    ### SOLUCIÓN FIN\n")
+    with pytest.raises(WorkshopSourceError, match="ends inside"):
+        student_version("def f():\n    ### SOLUCIÓN 1 INICIO\n    return 1\n")
+
+
+def test_grader_passes_every_exercise_of_the_solutions_in_a_real_browser(tmp_path):
+    results = grade(NOTEBOOKS_DIR / f"{SOLUTIONS}.ipynb", tmp_path)
+    assert [r["exercise"] for r in results] == [1, 2, 3, 4, 5]
+    failed = [r for r in results if not r["passed"]]
+    assert not failed, failed
+    assert all(r["cell_error"] is None for r in results)
+    screenshot = tmp_path / "chat_web.png"  # taken by headless Chromium once the streamed reply showed
+    assert screenshot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and screenshot.stat().st_size > 10_000
+    assert (tmp_path / "metrics.json").exists()
+
+
+def test_grader_fails_the_untouched_students_notebook_at_exercise_1(tmp_path):
+    results = {r["exercise"]: r for r in grade(NOTEBOOKS_DIR / f"{STUDENTS}.ipynb", tmp_path)}
+    assert "NotImplementedError" in results[1]["message"] and "TODO 1" in results[1]["message"]
+    assert results[1]["cell_error"].startswith("NotImplementedError: TODO 1")
+    assert not any(r["passed"] for r in results.values())
+    assert "TODO 2" in results[2]["message"] and "TODO 5" in results[5]["message"]

@@ -111,14 +111,31 @@ def to_dataset(frame):
                               "label": [LABELS.index(label) for label in frame["label"]]})
 
 
-def describe_model(config, folder: Path | None = None) -> dict:
-    """Architecture figures read from a model config, plus its size on disk when it is local."""
-    size = sum(p.stat().st_size for p in Path(folder).rglob("*.safetensors")) if folder else 0
-    size = size or (sum(p.stat().st_size for p in Path(folder).rglob("*.bin")) if folder else 0)
-    return {"architecture": config.model_type, "layers": config.num_hidden_layers,
-            "heads": config.num_attention_heads, "hidden_size": config.hidden_size,
-            "vocabulary": config.vocab_size, "max_positions": getattr(config, "max_position_embeddings", None),
-            "size_mb": round(size / 1e6, 1) if size else None}
+def describe_model(config, folder: Path | None = None, licence: str = "") -> dict:
+    """Architecture figures read from a model config; parameters and size from its local weights."""
+    parameters, size = None, 0
+    weights = sorted(Path(folder).rglob("*.safetensors")) if folder else []
+    if weights:
+        from safetensors import safe_open
+
+        parameters = 0
+        for path in weights:
+            size += path.stat().st_size
+            with safe_open(str(path), "pt") as handle:
+                for name in handle.keys():
+                    parameters += _product(handle.get_slice(name).get_shape())
+    return {"architecture": config.model_type, "parameters_m": round(parameters / 1e6, 1) if parameters else None,
+            "layers": config.num_hidden_layers, "heads": config.num_attention_heads,
+            "hidden_size": config.hidden_size, "vocabulary": config.vocab_size,
+            "max_positions": getattr(config, "max_position_embeddings", None),
+            "size_mb": round(size / 1e6, 1) if size else None, "licence": licence or "ver la ficha del modelo en el Hub"}
+
+
+def _product(shape) -> int:
+    result = 1
+    for dimension in shape:
+        result *= dimension
+    return result
 
 
 def sentiment_prompt(review: str, examples: list[tuple[str, str]] = ()) -> str:

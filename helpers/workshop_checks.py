@@ -154,11 +154,35 @@ def check_5(ns: dict, shared: Shared) -> str:
     return f"adaptador recargado idéntico; chat web respondió {chat['reply'][:30]!r} (captura {screenshot})"
 
 
+def _free_notebook_models(ns: dict) -> None:
+    """Drop the models the notebook left loaded, so the checks' own models fit in memory."""
+    import ctypes
+    import gc
+
+    for name in [n for n, value in ns.items() if not n.startswith("_") and _holds_model(value)]:
+        del ns[name]
+    gc.collect()
+    try:
+        ctypes.CDLL("libc.so.6").malloc_trim(0)  # give freed weights back to the system
+    except OSError:
+        pass
+
+
+def _holds_model(value) -> bool:
+    """A torch module, or an object (a chatbot) whose attributes include one."""
+    import torch
+
+    if isinstance(value, torch.nn.Module):
+        return True
+    return any(isinstance(v, torch.nn.Module) for v in getattr(value, "__dict__", {}).values())
+
+
 CHECKS = {1: check_1, 2: check_2, 3: check_3, 4: check_4, 5: check_5}
 
 
 def run_checks(ns: dict, report_path: str) -> list[dict]:
     """Run every exercise's check; write and return [{exercise, passed, message}]."""
+    _free_notebook_models(ns)
     shared, results = Shared(ns), []
     for number, check in CHECKS.items():
         try:

@@ -64,7 +64,7 @@ DATA_DIR = ""  # carpeta con los ficheros de LLM-REDIAL Movie; vacío: el conjun
 MODEL_ROLE = "generator"  # "generator" (Gemma base) o "instruct" (Qwen instruido), papeles del registro
 PROMPT_STYLE = "completion"  # "completion" (continuar una lista, para modelos base) o "chat"
 MODE = "generate"  # "generate" (genera lo que falte y reanuda) o "load" (solo lee lo guardado)
-N_TEST = 20  # diálogos de prueba muestreados con la semilla (en GPU, todos los de prueba: 93)
+N_TEST = 10  # diálogos de prueba muestreados con la semilla (en GPU, todos los de prueba: 93)
 N_LISTS = 3  # listas por diálogo (temperatura TEMPERATURE)
 N_RECS = 10  # películas por lista
 TEMPERATURE = 0.7  # temperatura de muestreo de las listas
@@ -79,7 +79,7 @@ GRAD_ACCUM = 8  # acumulación de gradiente (el original: 8)
 LEARNING_RATE = 2e-4  # tasa de aprendizaje de LoRA, programa coseno
 LORA_R = 8  # rango de LoRA
 MAX_LENGTH = 768  # tokens por ejemplo de entrenamiento
-N_UNCERTAINTY = 8  # diálogos de prueba para el análisis de incertidumbre
+N_UNCERTAINTY = 5  # diálogos de prueba para el análisis de incertidumbre
 BOOTSTRAP = 2000  # remuestreos para los intervalos del 95 %
 MATCH_THRESHOLD = 80  # puntuación mínima de rapidfuzz para aceptar un título del catálogo
 

@@ -61,7 +61,7 @@ DATASET = "rotten_tomatoes"  # "rotten_tomatoes" (local) o "steam" (reseñas rea
 STEAM_APP_ID = 1091500  # juego de Steam para DATASET="steam"
 STEAM_PER_CLASS = 1000  # reseñas de Steam por clase (muestra equilibrada, como el original)
 TEST_SIZE = 0.2  # parte reservada para evaluar (estratificada)
-N_TRAIN = {"encoder": 0, "encoder_alt": 1000}  # reseñas de entrenamiento por papel; 0: todas (en CPU, MPNet con 1000)
+N_TRAIN = {"encoder": 0, "encoder_alt": 500}  # reseñas de entrenamiento por papel; 0: todas (en CPU, MPNet con 500)
 N_TEST = 0  # reseñas de evaluación; 0: todas
 ENCODER_ROLES = ["encoder", "encoder_alt"]  # codificadores a comparar (papeles del registro)
 BATCH_SIZE = 32  # reseñas por paso
@@ -132,13 +132,16 @@ custom_frame
 # %%
 from transformers import AutoConfig
 
+from helpers.assets import ASSETS
+
 encoder_names = {role: model_for(NOTEBOOK, role, PROFILE) for role in ENCODER_ROLES}
 descriptions = {}
 for name in encoder_names.values():
     ref = resolve(name)
     folder = ref.path if ref.source in ("local", "path") else None
     config = AutoConfig.from_pretrained(str(folder) if folder else name)
-    descriptions[name] = describe_model(config, folder)
+    asset = ASSETS.get(ref.location) if ref.source == "local" else None
+    descriptions[name] = describe_model(config, folder, asset.licence if asset else "")
 pd.DataFrame(descriptions).T
 
 # %%

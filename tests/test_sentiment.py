@@ -123,3 +123,16 @@ def test_few_shot_prompt_shows_examples_before_the_review():
     assert prompt.index("Awful") < prompt.index("Great") < prompt.index("Loved it")
     assert prompt.endswith("Sentiment:") and prompt.count("Sentiment:") == 3
     assert all(label in prompt.splitlines()[0] for label in LABELS)
+
+
+def test_model_description_reads_config_and_weights():
+    from transformers import AutoConfig
+
+    from helpers.registry import resolve
+    from helpers.sentiment import describe_model
+
+    folder = resolve("all-MiniLM-L6-v2").path
+    described = describe_model(AutoConfig.from_pretrained(folder), folder, "Apache-2.0")
+    assert described["architecture"] == "bert" and described["layers"] == 6 and described["heads"] == 12
+    assert described["hidden_size"] == 384 and 22 < described["parameters_m"] < 23.5  # 22.7M in the model card
+    assert 80 < described["size_mb"] < 100 and described["licence"] == "Apache-2.0"

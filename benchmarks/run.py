@@ -9,7 +9,7 @@ import sys
 import time
 
 from helpers.env import apply_offline_defaults, available_cpus, set_hub_offline
-from helpers.io import atomic_write_json
+from helpers.io import atomic_write_json, read_json
 from helpers.paths import REPO_ROOT
 
 # name -> "module:function"; each function returns {row: {baseline, candidate, ratio, target, ...}}.
@@ -43,10 +43,13 @@ def main(argv: list[str]) -> int:
         rows = getattr(importlib.import_module(module), function)()
         for row in rows.values():
             row["wall_seconds"] = time.perf_counter() - start
+            row["measured_at"] = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
         results.update(rows)
     out = REPO_ROOT / "outputs" / "bench" / "results.json"
+    # A run of named benchmarks updates their rows and keeps the others (each row holds its own baseline).
+    earlier = read_json(out).get("results", {}) if argv and out.exists() else {}
     atomic_write_json(out, {"machine": {"cpus": available_cpus(), "platform": platform.platform()},
-                            "results": results})
+                            "results": earlier | results})
     print(f"\n{'benchmark':<30} {'baseline':>14} {'candidate':>14} {'ratio':>8} {'target':>8}  ok")
     failed = False
     for name, result in results.items():

@@ -74,14 +74,23 @@ def stratified_split(frame, test_size: float, seed: int):
     return train.reset_index(drop=True), test.reset_index(drop=True)
 
 
+def short_name(model_id: str) -> str:
+    """A model id short enough for a table column ("FacebookAI/roberta-base" -> "roberta-base")."""
+    return model_id.split("/")[-1].removeprefix("all-")
+
+
 def balanced_sample(frame, n: int, seed: int):
-    """Up to n rows, half per class where possible (the original's balanced Steam sample)."""
+    """Exactly n rows (fewer only if the frame is smaller), split as evenly as the classes allow."""
     import pandas as pd
 
     if n <= 0 or n >= len(frame):
         return frame.reset_index(drop=True)
-    parts = [group.sample(min(len(group), n // len(LABELS)), random_state=seed)
-             for _, group in frame.groupby("label")]
+    groups = sorted((group for _, group in frame.groupby("label")), key=len)
+    parts, left = [], n
+    for position, group in enumerate(groups):  # smallest class first, so a short class leaves room to the others
+        take = min(len(group), -(-left // (len(groups) - position)))
+        parts.append(group.sample(take, random_state=seed))
+        left -= take
     return pd.concat(parts).sample(frac=1, random_state=seed).reset_index(drop=True)
 
 

@@ -86,7 +86,7 @@ class TitleIndex:
         pending = sorted({key for key in keys if key and key not in self.exact})
         found = dict(self.exact)
         if pending and self.keys:
-            scores = process.cdist(pending, self.keys, scorer=fuzz.WRatio, score_cutoff=threshold, workers=1)
+            scores = process.cdist(pending, self.keys, scorer=fuzz.WRatio, score_cutoff=threshold, workers=-1)
             best = scores.argmax(axis=1)
             for row, key in enumerate(pending):
                 found[key] = self.titles[best[row]] if scores[row, best[row]] >= threshold else None

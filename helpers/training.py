@@ -45,6 +45,29 @@ def train_lora(model, tokenizer, train_rows: list[dict], config, peft_config):
     return trained, history
 
 
+ADAPTER_SETTINGS = "training_settings.json"
+
+
+def save_adapter(tuned, adapter_dir: str | Path, settings: dict) -> Path:
+    """Save a LoRA adapter, then the settings it was trained with (written last: marks it complete)."""
+    from helpers.io import atomic_write_json
+
+    tuned.save_pretrained(adapter_dir)
+    return atomic_write_json(Path(adapter_dir) / ADAPTER_SETTINGS, settings)
+
+
+def saved_adapter(model, adapter_dir: str | Path, settings: dict):
+    """The adapter in adapter_dir loaded onto model if it was trained with these settings, else None."""
+    from helpers.io import read_json, to_jsonable
+
+    marker = Path(adapter_dir) / ADAPTER_SETTINGS
+    if not marker.exists() or read_json(marker) != to_jsonable(settings):
+        return None
+    from peft import PeftModel
+
+    return PeftModel.from_pretrained(model, str(adapter_dir)).eval()
+
+
 def completion_perplexity(model, tokenizer, rows: list[dict], max_length: int = 512) -> float:
     """exp(mean negative log-likelihood) of the completion tokens given their prompts."""
     import torch

@@ -105,7 +105,7 @@ from helpers.recommend import (GenerationCache, ItemSimilarity, bootstrap_interv
 from helpers.redial import load_redial, split_users
 from helpers.registry import model_for
 from helpers.text import TitleIndex
-from helpers.training import lora_config, sft_config, train_lora
+from helpers.training import lora_config, save_adapter, saved_adapter, sft_config, train_lora
 from helpers.uncertainty import PARAPHRASES, decompose, jaccard_consistency, next_token_distributions, reading
 
 NOTEBOOK = "01_gemma_movie_recommender"
@@ -233,14 +233,17 @@ print(f"{len(train_rows)} ejemplos de entrenamiento. Uno:\n{train_rows[0]['compl
 adapter_dir = ctx.output_dir / "adapter"
 tuned_settings = settings | {"style": "chat", "steps": MAX_STEPS, "batch": [BATCH_SIZE, GRAD_ACCUM], "lr": LEARNING_RATE}
 tuned_cache = GenerationCache(ctx.output_dir / "generations_lora.json", tuned_settings)
-if MODE == "load" and not tuned_cache.missing(test_ids):
-    tuned, loss_history = None, []
+tuned, loss_history = saved_adapter(model, adapter_dir, tuned_settings), []
+if tuned is not None:
+    print(f"Adaptador de {adapter_dir} entrenado con estos mismos ajustes: se reutiliza, no se reentrena.")
+elif MODE == "load" and not tuned_cache.missing(test_ids):
+    print("No hay adaptador guardado: las listas LoRA se leen y la incertidumbre usará el modelo base.")
 else:
     config = sft_config(ctx.output_dir / "trainer", MAX_STEPS, BATCH_SIZE, GRAD_ACCUM, LEARNING_RATE, MAX_LENGTH, SEED)
     start = time.perf_counter()
     tuned, loss_history = train_lora(model, tokenizer, train_rows, config, lora_config(model, r=LORA_R, alpha=2 * LORA_R))
     train_seconds = time.perf_counter() - start
-    tuned.save_pretrained(adapter_dir)
+    save_adapter(tuned, adapter_dir, tuned_settings)
     print(f"{MAX_STEPS} pasos en {train_seconds:.0f} s; pérdida {loss_history[0]['loss']:.2f} → {loss_history[-1]['loss']:.2f}")
     plt.figure(figsize=(6, 2.5))
     plt.plot([h["step"] for h in loss_history], [h["loss"] for h in loss_history])
@@ -260,12 +263,36 @@ print(generations["LoRA"][test_ids[0]]["texts"][0])
 
 # %%
 similarity = ItemSimilarity(data, splits["train"])
+
+
+def baseline_recommendations(dialogue) -> dict[str, list[str]]:
+    """The popularity and similarity lists (titles) for one dialogue."""
+    mentioned = set(dialogue.likes) | set(dialogue.dislikes)
+    seeds = dialogue.likes + data.history[dialogue.user_id][-5:]
+    return {"popularidad": data.titles(most_popular(popular, mentioned, N_RECS)),
+            "similitud": data.titles(similarity.recommend(seeds, mentioned, N_RECS))}
+
+
 baseline_lists = {"popularidad": {}, "similitud": {}}
 for dialogue in test_dialogues:
-    mentioned = set(dialogue.likes) | set(dialogue.dislikes)
-    baseline_lists["popularidad"][dialogue.conversation_id] = [data.titles(most_popular(popular, mentioned, N_RECS))]
-    seeds = dialogue.likes + data.history[dialogue.user_id][-5:]
-    baseline_lists["similitud"][dialogue.conversation_id] = [data.titles(similarity.recommend(seeds, mentioned, N_RECS))]
+    for name, titles in baseline_recommendations(dialogue).items():
+        baseline_lists[name][dialogue.conversation_id] = [titles]
+
+# %% [markdown]
+# Las líneas base cuestan milisegundos: las medimos también sobre **todos** los diálogos de
+# prueba. Con más diálogos el intervalo se estrecha y se ve cuán difícil es la tarea en sí.
+
+# %%
+full_test_rows = [{"estrategia": name, **score_list(titles, set(data.titles(d.rec_items)),
+                                                    set(data.titles(d.likes + d.dislikes)))}
+                  for d in dialogues_of["test"] for name, titles in baseline_recommendations(d).items()]
+full_test_baselines = {}
+for name, group in pd.DataFrame(full_test_rows).groupby("estrategia"):
+    full_test_baselines[name] = {"diálogos": len(group)}
+    for metric in ["recall@10", "ndcg@10"]:
+        mean, low, high = bootstrap_interval(group[metric], BOOTSTRAP, SEED)
+        full_test_baselines[name] |= {metric: mean, f"{metric} IC": [low, high]}
+display(pd.DataFrame(full_test_baselines).T)
 
 # %% [markdown]
 # ## Evaluación: Recall@k y NDCG@k con intervalos del 95 %
@@ -378,6 +405,9 @@ for strategy in generations:
                  f"{verdict} a la popularidad ({floor:.3f}); {summary.loc[strategy, 'fuera de catálogo']:.0%} de títulos "
                  f"fuera de catálogo y {summary.loc[strategy, 'concentración top-20']:.0%} de las recomendaciones entre las 20 más populares.")
 lines.append(f"- La mejor línea base es {best_baseline} (Recall@10 {summary.loc[best_baseline, 'recall@10']:.3f}).")
+lines.append("- Sobre todos los diálogos de prueba: " + "; ".join(
+    f"{name} Recall@10 {f['recall@10']:.3f} [{f['recall@10 IC'][0]:.3f}, {f['recall@10 IC'][1]:.3f}] "
+    f"({f['diálogos']} diálogos)" for name, f in full_test_baselines.items()) + ".")
 lines.append(f"- Con {len(test_dialogues)} diálogos de prueba los intervalos son anchos: diferencias dentro de ellos no son concluyentes.")
 print("\n".join(lines))
 atomic_write_text(ctx.output_dir / "conclusions.md", "\n".join(lines) + "\n")
@@ -404,5 +434,6 @@ metrics = {
     "uncertainty": {**{k: finite(v) for k, v in mean_uncertainty.items()},
                     "consistency": finite(uncertainty["consistencia"].mean()), "dialogues": len(uncertainty)},
     "lora_steps": MAX_STEPS,
+    "baselines_all_test_dialogues": full_test_baselines,
 }
 print(save_metrics(metrics, ctx.output_dir))

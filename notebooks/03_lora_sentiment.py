@@ -58,7 +58,7 @@ PROFILE = "local"  # "local": modelos empaquetados en CPU; "gpu": DeBERTa-v3 / R
 SEED = 0  # semilla del reparto, del entrenamiento y de los ejemplos few-shot
 OUTPUT_DIR = ""  # carpeta de resultados; vacío: outputs/03_lora_sentiment/
 DATASET = "rotten_tomatoes"  # "rotten_tomatoes" (local) o "steam" (reseñas reales, necesita red)
-STEAM_APP_ID = 1091500  # juego de Steam para DATASET="steam"
+STEAM_APP_ID = 1091500  # id del juego de Steam (solo con DATASET "steam")
 STEAM_PER_CLASS = 1000  # reseñas de Steam por clase (muestra equilibrada, como el original)
 TEST_SIZE = 0.2  # parte reservada para evaluar (estratificada)
 N_TRAIN = {"encoder": 0, "encoder_alt": 500}  # reseñas de entrenamiento por papel; 0: todas (en CPU, MPNet con 500)
@@ -91,7 +91,7 @@ from helpers.io import atomic_write_json, read_json
 from helpers.metrics import save_metrics
 from helpers.models import load_causal_lm
 from helpers.registry import model_for, resolve
-from helpers.sentiment import (CUSTOM_REVIEWS, LABELS, balanced_sample, describe_model, load_rotten_tomatoes,
+from helpers.sentiment import (CUSTOM_REVIEWS, LABELS, balanced_sample, short_name, describe_model, load_rotten_tomatoes,
                                load_steam_reviews, parse_sentiment_answer, sentiment_prompt, stratified_split,
                                to_dataset, validate_reviews)
 
@@ -231,7 +231,7 @@ for result in best.values():
 
 custom_table = custom_frame[["tipo", "label"]].copy()
 for result in results:
-    custom_table[f"{result['model'][:10]}·{result['config']}"] = [
+    custom_table[f"{short_name(result['model'])}·{result['config']}"] = [
         "✔" if got == want else "✘" for got, want in zip(result["custom"], custom_frame["label"], strict=False)]
 custom_table
 
@@ -275,7 +275,9 @@ if BASELINES:
 # ## Prompting: zero-shot y few-shot con un modelo generativo
 # El mismo subconjunto de evaluación para los dos; la respuesta se interpreta de forma estricta
 # (una sola palabra, *positive* o *negative*). Las respuestas que no se pueden interpretar cuentan
-# como error y se informa de su proporción.
+# como error y se informa de su proporción. También la proporción de respuestas «positive»: un
+# modelo pequeño tiende a repetir la etiqueta más frecuente de los ejemplos (con 5 ejemplos una
+# clase tiene 3) y, si lo hace, la exactitud se hunde hacia el 50 % (Zhao et al., 2021).
 
 # %%
 instruct_name = model_for(NOTEBOOK, "instruct", PROFILE)
@@ -291,9 +293,11 @@ for mode, examples in [("zero-shot", []), (f"few-shot ({len(shots)})", shots)]:
     answered = [c for c, p in zip(correct, parsed, strict=False) if p is not None]
     prompt_results[mode] = {"accuracy": float(np.mean(correct)), "parsed_share": len(answered) / len(parsed),
                             "accuracy_when_parsed": float(np.mean(answered)) if answered else None,
+                            "answered_positive": parsed.count("positive") / len(parsed),
                             "seconds": output.seconds, "examples": list(zip(prompt_frame["text"][:3], output.texts[:3], strict=False))}
     print(f"{mode}: exactitud {prompt_results[mode]['accuracy']:.3f}, respuestas interpretables "
-          f"{prompt_results[mode]['parsed_share']:.0%}, {output.seconds:.0f} s")
+          f"{prompt_results[mode]['parsed_share']:.0%}, «positive» en el "
+          f"{prompt_results[mode]['answered_positive']:.0%} (la muestra tiene el 50 %), {output.seconds:.0f} s")
 prompt_table = pd.DataFrame(prompt_results).T.drop(columns="examples")
 del llm
 
@@ -336,7 +340,7 @@ for axis, result in zip(np.atleast_1d(axes), best.values(), strict=True):
     axis.set_yticks(range(len(LABELS)), LABELS)
     axis.set_xlabel("predicha")
     axis.set_ylabel("real")
-    axis.set_title(f"{result['model'][:18]} · {result['config']}", fontsize=9)
+    axis.set_title(f"{short_name(result['model'])} · {result['config']}", fontsize=9)
 plt.tight_layout()
 plt.show()
 

@@ -54,7 +54,8 @@ def check_sentiment(metrics: dict) -> None:
     assert full["trainable"] > 1_000_000 > frozen["trainable"]
     assert frozen["accuracy"] > 0.6  # real MiniLM sentence embeddings separate the classes even from 200 reviews
     assert set(metrics["prompting"]) == {"zero-shot", "few-shot (2)"}
-    assert all(0 <= p["parsed_share"] <= 1 and 0 <= p["accuracy"] <= 1 for p in metrics["prompting"].values())
+    assert all(0 <= p["parsed_share"] <= 1 and 0 <= p["accuracy"] <= 1 and 0 <= p["answered_positive"] <= p["parsed_share"]
+               for p in metrics["prompting"].values())
 
 
 def check_movie_recommender(metrics: dict) -> None:
@@ -71,6 +72,9 @@ def check_movie_recommender(metrics: dict) -> None:
     assert uncertainty["dialogues"] == 2 and uncertainty["total"] > 0
     assert uncertainty["total"] >= uncertainty["epistemic"] - 1e-9 and uncertainty["aleatoric"] >= 0
     assert all(seconds > 0 for seconds in metrics["seconds_per_dialogue"].values())
+    for name, figures in metrics["baselines_all_test_dialogues"].items():
+        low, high = figures["recall@10 IC"]
+        assert figures["diálogos"] > 3 and low <= figures["recall@10"] <= high, name
 
 
 CASES = {

@@ -4,6 +4,7 @@ import ast
 import json
 
 import jupytext
+import papermill
 import pytest
 
 from helpers.notebook_runner import NOTEBOOKS_DIR, notebook_names
@@ -49,6 +50,9 @@ def test_exactly_one_parameters_cell_of_commented_literals(name):
         assert "#" in line, f"{name}: parameter {target} has no comment"
         names.append(target)
     assert {"PROFILE", "SEED", "OUTPUT_DIR"} <= set(names)
+    # papermill skips a line with a second "=" (in a comment too): `--help-notebook` would hide it.
+    seen = papermill.inspect_notebook(str(NOTEBOOKS_DIR / f"{name}.ipynb"))
+    assert set(seen) == set(names), f"{name}: papermill cannot read {sorted(set(names) - set(seen))}"
 
 
 @pytest.mark.parametrize("name", NAMES)

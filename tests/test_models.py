@@ -121,3 +121,26 @@ def test_sequence_classifier_gets_a_fresh_head_over_the_labels():
     with torch.inference_mode():
         assert model(**batch).logits.shape == (2, 2)
     assert tokenizer.padding_side == "right"
+
+
+def test_saved_adapter_is_reused_only_for_the_same_training_settings(tiny_causal_lm, tmp_path):
+    import copy
+
+    from peft import get_peft_model
+
+    from helpers.training import lora_config, save_adapter, saved_adapter
+
+    base, _ = tiny_causal_lm
+    tuned = get_peft_model(copy.deepcopy(base), lora_config(base, r=4, alpha=8))
+    for name, weight in tuned.named_parameters():
+        if "lora_B" in name:  # peft starts B at zero; make the adapter change the output
+            torch.nn.init.normal_(weight)
+    settings = {"steps": 2, "lr": 2e-4, "batch": (1, 2)}
+    save_adapter(tuned, tmp_path / "adapter", settings)
+    assert saved_adapter(copy.deepcopy(base), tmp_path / "adapter", settings | {"steps": 3}) is None
+    assert saved_adapter(copy.deepcopy(base), tmp_path / "missing", settings) is None
+    reloaded = saved_adapter(copy.deepcopy(base), tmp_path / "adapter", settings)
+    ids = torch.tensor([[1, 2, 3, 4]])
+    with torch.inference_mode():
+        assert torch.allclose(reloaded(input_ids=ids).logits, tuned.eval()(input_ids=ids).logits, atol=1e-5)
+        assert not torch.allclose(reloaded(input_ids=ids).logits, base(input_ids=ids).logits, atol=1e-3)

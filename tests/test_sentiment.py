@@ -50,6 +50,12 @@ def test_balanced_sample_takes_half_per_class():
     assert sample["label"].value_counts().to_dict() == {"negative": 50, "positive": 50}
 
 
+def test_balanced_sample_returns_exactly_n_even_when_odd_or_a_class_is_short():
+    assert sorted(balanced_sample(load_rotten_tomatoes(), 5, seed=1)["label"].value_counts().tolist()) == [2, 3]
+    skewed = pd.DataFrame({"text": [f"r{i}" for i in range(12)], "label": ["negative"] * 2 + ["positive"] * 10})
+    assert balanced_sample(skewed, 8, seed=0)["label"].value_counts().to_dict() == {"positive": 6, "negative": 2}
+
+
 @pytest.mark.parametrize("frame, message", [
     (pd.DataFrame({"text": ["good", " ", "bad"], "label": ["positive", "positive", "negative"]}), "empty or missing text"),
     (pd.DataFrame({"text": ["good", None], "label": ["positive", "negative"]}), "rows [1]"),
@@ -136,3 +142,10 @@ def test_model_description_reads_config_and_weights():
     assert described["architecture"] == "bert" and described["layers"] == 6 and described["heads"] == 12
     assert described["hidden_size"] == 384 and 22 < described["parameters_m"] < 23.5  # 22.7M in the model card
     assert 80 < described["size_mb"] < 100 and described["licence"] == "Apache-2.0"
+
+
+def test_short_name_keeps_the_model_part_of_an_id():
+    from helpers.sentiment import short_name
+
+    assert [short_name(m) for m in ["FacebookAI/roberta-base", "all-mpnet-base-v2", "microsoft/deberta-v3-base"]] == [
+        "roberta-base", "mpnet-base-v2", "deberta-v3-base"]

@@ -98,3 +98,51 @@ def generate(model, tokenizer, prompts: list, *, chat: bool = True, system: str 
             results[index] = decoded[position * num_return_sequences:(position + 1) * num_return_sequences]
     ordered = [results[i] if num_return_sequences > 1 else results[i][0] for i in range(len(texts))]
     return Generation(ordered, new_tokens, time.perf_counter() - start)
+
+
+def sample_lists(model, tokenizer, prompts: list, lists: int, *, chat: bool = True, max_new_tokens: int = 128,
+                 temperature: float = 0.7, top_k: int = 50) -> Generation:
+    """`lists` sampled continuations per prompt in one batch: each prompt is prefilled once and its
+    cache shared by its lists, and tokens are drawn among the top_k only. The distribution is the one
+    `model.generate(do_sample=True, top_k=top_k)` samples from (50 is transformers' default); it
+    is faster because generate prefills every copy and draws over the whole vocabulary."""
+    import torch
+
+    texts = [chat_prompt(tokenizer, as_messages(p)) if chat else p for p in prompts]
+    eos = model.generation_config.eos_token_id
+    eos_ids = torch.tensor(sorted(set(eos if isinstance(eos, list) else [eos]) | {tokenizer.eos_token_id}))
+    pad = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else int(eos_ids[0])
+    start = time.perf_counter()
+    encoded = tokenizer(texts, return_tensors="pt", padding=True, add_special_tokens=not chat).to(model.device)
+    mask = encoded["attention_mask"]
+    positions = (mask.cumsum(-1) - 1).clamp(min=0)  # left padding: count real tokens only
+    with torch.inference_mode():
+        output = model(input_ids=encoded["input_ids"], attention_mask=mask, position_ids=positions,
+                       use_cache=True, logits_to_keep=1)
+        cache = output.past_key_values
+        cache.batch_repeat_interleave(lists)
+        logits = output.logits[:, -1].repeat_interleave(lists, dim=0)
+        mask = mask.repeat_interleave(lists, dim=0)
+        position = positions[:, -1:].repeat_interleave(lists, dim=0)
+        finished = torch.zeros(len(mask), dtype=torch.bool, device=mask.device)
+        steps = []
+        for _ in range(max_new_tokens):
+            if temperature > 0:
+                top_logits, top_ids = logits.float().topk(min(top_k, logits.shape[-1]), dim=-1)
+                choice = torch.multinomial(torch.softmax(top_logits / temperature, dim=-1), 1)
+                token = top_ids.gather(1, choice).squeeze(1)
+            else:
+                token = logits.argmax(dim=-1)
+            token = token.masked_fill(finished, pad)
+            steps.append(token)
+            finished |= torch.isin(token, eos_ids.to(token.device))
+            if finished.all():
+                break
+            mask = torch.cat([mask, torch.ones_like(mask[:, :1])], dim=1)
+            position = position + 1
+            logits = model(input_ids=token[:, None], attention_mask=mask, position_ids=position,
+                           past_key_values=cache, use_cache=True).logits[:, -1]
+    generated = torch.stack(steps, dim=1)
+    decoded = [t.strip() for t in tokenizer.batch_decode(generated, skip_special_tokens=True)]
+    grouped = [decoded[i * lists:(i + 1) * lists] for i in range(len(texts))]
+    return Generation(grouped, _count_new_tokens(generated, set(eos_ids.tolist())), time.perf_counter() - start)

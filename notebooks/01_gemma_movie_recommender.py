@@ -72,7 +72,7 @@ MAX_NEW_TOKENS = 120  # tokens por lista (10 títulos con año caben en ~110)
 HISTORY_ITEMS = 20  # películas del historial que ve el modelo (las más recientes)
 N_SHOT_USERS = 5  # usuarios de entrenamiento cuyos diálogos sirven de ejemplo few-shot
 SHOT_HISTORY_ITEMS = 8  # películas del historial en cada ejemplo few-shot (acorta el prompt)
-BATCH_DIALOGUES = 5  # diálogos por llamada a generate (cada uno con N_LISTS secuencias)
+BATCH_DIALOGUES = 5  # diálogos por llamada de muestreo (cada uno con N_LISTS listas)
 MAX_STEPS = 10  # pasos de LoRA (lote BATCH_SIZE x GRAD_ACCUM); en GPU, 100 o más
 BATCH_SIZE = 4  # ejemplos por paso (el original: 4)
 GRAD_ACCUM = 8  # acumulación de gradiente (el original: 8)
@@ -94,7 +94,7 @@ import pandas as pd
 from IPython.display import display
 
 from helpers.env import set_up
-from helpers.generation import generate
+from helpers.generation import generate, sample_lists
 from helpers.io import atomic_write_text, save_session
 from helpers.metrics import save_metrics
 from helpers.models import free_memory, load_causal_lm
@@ -149,6 +149,10 @@ print("Las 5 más populares en entrenamiento:", popular_titles[:5])
 
 # %% [markdown]
 # ## El modelo
+# Las `N_LISTS` listas de un diálogo se muestrean en una sola llamada por lote de diálogos: el
+# prompt se procesa una vez y su caché se comparte entre las listas, y cada token se sortea entre
+# los 50 más probables (la misma distribución que `generate(do_sample=True)` con su `top_k=50`
+# por defecto). `make bench` mide cuánto más rápido es que una llamada a `generate` por lista.
 
 # %%
 model_name = model_for(NOTEBOOK, MODEL_ROLE, PROFILE)
@@ -161,8 +165,8 @@ def make_generator(current_model, prompt_for, use_chat: bool):
     """A batch function for run_cached: N_LISTS sampled lists per dialogue, timed."""
     def generate_batch(ids):
         prompts = [prompt_for(data.dialogues[i]) for i in ids]
-        output = generate(current_model, tokenizer, prompts, chat=use_chat, max_new_tokens=MAX_NEW_TOKENS,
-                          temperature=TEMPERATURE, num_return_sequences=N_LISTS, batch_size=len(ids), progress=False)
+        output = sample_lists(current_model, tokenizer, prompts, N_LISTS, chat=use_chat, max_new_tokens=MAX_NEW_TOKENS,
+                              temperature=TEMPERATURE)
         # A continuation starts after "1.": put the marker back, and stop where the model starts a new block.
         texts = [[t if use_chat else "1. " + t.split("\n\n")[0] for t in lists] for lists in output.texts]
         return texts, output.seconds, output.new_tokens
@@ -300,7 +304,8 @@ display(pd.DataFrame(full_test_baselines).T)
 # prosa), se normalizan y se emparejan con el catálogo con rapidfuzz (umbral 80). Cada lista se
 # puntúa tres veces: tal cual (un título sin pareja ocupa su puesto y nunca acierta), sin las
 # películas ya mencionadas en la conversación y sin los títulos fuera del catálogo. La métrica de
-# un diálogo es la media de sus listas.
+# un diálogo es la media de sus listas. También se mide qué parte de lo recomendado ya estaba en la
+# conversación o en el historial que el modelo ve en el prompt: un modelo pequeño tiende a copiarlo.
 
 # %%
 rows, matched_lists = [], {}
@@ -314,11 +319,13 @@ for strategy in list(generations) + list(baseline_lists):
             lists = baseline_lists[strategy][cid]
         matched_lists[strategy] += lists
         relevant, mentioned = set(data.titles(dialogue.rec_items)), set(data.titles(dialogue.likes + dialogue.dislikes))
+        shown = set(data.titles(data.history.get(dialogue.user_id, [])[-HISTORY_ITEMS:]))
         scores = pd.DataFrame([score_list(ranked, relevant, mentioned) for ranked in lists]).mean().to_dict()
         generated = sum(len(ranked) for ranked in lists)
         rows.append({"estrategia": strategy, "diálogo": cid, "usuario": dialogue.user_id, **scores,
                      "títulos": generated, "sin_pareja": sum(t is None for ranked in lists for t in ranked),
-                     "mencionadas": sum(t in mentioned for ranked in lists for t in ranked)})
+                     "mencionadas": sum(t in mentioned for ranked in lists for t in ranked),
+                     "del_historial": sum(t in shown for ranked in lists for t in ranked)})
 per_dialogue = pd.DataFrame(rows)
 per_dialogue.to_csv(ctx.output_dir / "per_dialogue.csv", index=False)
 
@@ -332,10 +339,13 @@ for strategy, group in per_dialogue.groupby("estrategia", sort=False):
         row[f"{column} IC"] = f"[{low:.3f}, {high:.3f}]"
     row["fuera de catálogo"] = group["sin_pareja"].sum() / max(group["títulos"].sum(), 1)
     row["concentración top-20"] = popularity_concentration(matched_lists[strategy], popular_titles, 20)
+    # A small model tends to copy titles from its prompt: these shares show how much.
+    row["ya mencionadas"] = group["mencionadas"].sum() / max(group["títulos"].sum(), 1)
+    row["del historial mostrado"] = group["del_historial"].sum() / max(group["títulos"].sum(), 1)
     summary_rows.append(row)
 summary = pd.DataFrame(summary_rows).set_index("estrategia")
 display(summary[["diálogos", "recall@5", "recall@5 IC", "recall@10", "recall@10 IC", "ndcg@5", "ndcg@10",
-                 "fuera de catálogo", "concentración top-20"]].round(3))
+                 "fuera de catálogo", "concentración top-20", "ya mencionadas", "del historial mostrado"]].round(3))
 display(summary[[c for c in metric_columns if "|" in c]].round(3))
 
 # %%
@@ -403,7 +413,8 @@ for strategy in generations:
     verdict = "supera" if value > floor else "no supera"
     lines.append(f"- {strategy}: Recall@10 {value:.3f} {summary.loc[strategy, 'recall@10 IC']}, "
                  f"{verdict} a la popularidad ({floor:.3f}); {summary.loc[strategy, 'fuera de catálogo']:.0%} de títulos "
-                 f"fuera de catálogo y {summary.loc[strategy, 'concentración top-20']:.0%} de las recomendaciones entre las 20 más populares.")
+                 f"fuera de catálogo, {summary.loc[strategy, 'concentración top-20']:.0%} de las recomendaciones entre las 20 más populares "
+                 f"y {summary.loc[strategy, 'del historial mostrado']:.0%} copiadas del historial que ve el modelo.")
 lines.append(f"- La mejor línea base es {best_baseline} (Recall@10 {summary.loc[best_baseline, 'recall@10']:.3f}).")
 lines.append("- Sobre todos los diálogos de prueba: " + "; ".join(
     f"{name} Recall@10 {f['recall@10']:.3f} [{f['recall@10 IC'][0]:.3f}, {f['recall@10 IC'][1]:.3f}] "
@@ -429,7 +440,8 @@ metrics = {
     "lists_per_dialogue": N_LISTS,
     "missing_items": sum(data.missing_items.values()),
     "strategies": {strategy: {column: finite(summary.loc[strategy, column]) for column in metric_columns +
-                              ["fuera de catálogo", "concentración top-20"]} for strategy in summary.index},
+                              ["fuera de catálogo", "concentración top-20", "ya mencionadas", "del historial mostrado"]}
+                   for strategy in summary.index},
     "seconds_per_dialogue": {s: float(np.mean([g["seconds"] for g in generations[s].values()])) for s in generations},
     "uncertainty": {**{k: finite(v) for k, v in mean_uncertainty.items()},
                     "consistency": finite(uncertainty["consistencia"].mean()), "dialogues": len(uncertainty)},

@@ -68,6 +68,7 @@ def check_movie_recommender(metrics: dict) -> None:
         for key in ("recall@5", "recall@10", "ndcg@5", "ndcg@10", "recall@10|sin_mencionadas"):
             assert 0 <= figures[key] <= 1, (name, key)
         assert figures["recall@10"] >= figures["recall@5"], name
+        assert 0 <= figures["del historial mostrado"] <= 1 and 0 <= figures["ya mencionadas"] <= 1, name
     uncertainty = metrics["uncertainty"]
     assert uncertainty["dialogues"] == 2 and uncertainty["total"] > 0
     assert uncertainty["total"] >= uncertainty["epistemic"] - 1e-9 and uncertainty["aleatoric"] >= 0

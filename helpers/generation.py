@@ -54,6 +54,17 @@ def as_messages(prompt, system: str | None = None) -> list[dict]:
     return messages
 
 
+def _prompt_texts(tokenizer, prompts: list, chat: bool, system: str | None = None) -> list[str]:
+    """The text sent for each prompt: its chat-template rendering, or the raw text when chat=False."""
+    return [chat_prompt(tokenizer, as_messages(p, system)) if chat else p for p in prompts]
+
+
+def _eos_ids(model, tokenizer) -> set[int]:
+    """Every token id that ends a generation (the model's eos list and the tokenizer's eos)."""
+    eos = model.generation_config.eos_token_id
+    return set(eos if isinstance(eos, list) else [eos]) | {tokenizer.eos_token_id}
+
+
 def _count_new_tokens(rows, eos_ids: set[int]) -> int:
     total = 0
     for row in rows.tolist():
@@ -74,10 +85,9 @@ def generate(model, tokenizer, prompts: list, *, chat: bool = True, system: str 
     import torch
     from tqdm.auto import tqdm
 
-    texts = [chat_prompt(tokenizer, as_messages(p, system)) if chat else p for p in prompts]
+    texts = _prompt_texts(tokenizer, prompts, chat, system)
     order = sorted(range(len(texts)), key=lambda i: len(texts[i]))  # similar lengths pad less
-    eos = model.generation_config.eos_token_id
-    eos_ids = set(eos if isinstance(eos, list) else [eos]) | {tokenizer.eos_token_id}
+    eos_ids = _eos_ids(model, tokenizer)
     sampling = {"do_sample": True, "temperature": temperature, "top_p": top_p} if temperature > 0 \
         else {"do_sample": False, "temperature": None, "top_p": None, "top_k": None}
     results: dict[int, list[str]] = {}
@@ -108,10 +118,10 @@ def sample_lists(model, tokenizer, prompts: list, lists: int, *, chat: bool = Tr
     is faster because generate prefills every copy and draws over the whole vocabulary."""
     import torch
 
-    texts = [chat_prompt(tokenizer, as_messages(p)) if chat else p for p in prompts]
-    eos = model.generation_config.eos_token_id
-    eos_ids = torch.tensor(sorted(set(eos if isinstance(eos, list) else [eos]) | {tokenizer.eos_token_id}))
-    pad = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else int(eos_ids[0])
+    texts = _prompt_texts(tokenizer, prompts, chat)
+    eos_ids = _eos_ids(model, tokenizer)
+    stop_tokens = torch.tensor(sorted(eos_ids), device=model.device)
+    pad = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else min(eos_ids)
     start = time.perf_counter()
     encoded = tokenizer(texts, return_tensors="pt", padding=True, add_special_tokens=not chat).to(model.device)
     mask = encoded["attention_mask"]
@@ -135,7 +145,7 @@ def sample_lists(model, tokenizer, prompts: list, lists: int, *, chat: bool = Tr
                 token = logits.argmax(dim=-1)
             token = token.masked_fill(finished, pad)
             steps.append(token)
-            finished |= torch.isin(token, eos_ids.to(token.device))
+            finished |= torch.isin(token, stop_tokens)
             if finished.all():
                 break
             mask = torch.cat([mask, torch.ones_like(mask[:, :1])], dim=1)
@@ -145,4 +155,4 @@ def sample_lists(model, tokenizer, prompts: list, lists: int, *, chat: bool = Tr
     generated = torch.stack(steps, dim=1)
     decoded = [t.strip() for t in tokenizer.batch_decode(generated, skip_special_tokens=True)]
     grouped = [decoded[i * lists:(i + 1) * lists] for i in range(len(texts))]
-    return Generation(grouped, _count_new_tokens(generated, set(eos_ids.tolist())), time.perf_counter() - start)
+    return Generation(grouped, _count_new_tokens(generated, eos_ids), time.perf_counter() - start)

@@ -337,11 +337,12 @@ for strategy, group in per_dialogue.groupby("estrategia", sort=False):
         mean, low, high = bootstrap_interval(group[column], BOOTSTRAP, SEED)
         row[column] = mean
         row[f"{column} IC"] = f"[{low:.3f}, {high:.3f}]"
-    row["fuera de catálogo"] = group["sin_pareja"].sum() / max(group["títulos"].sum(), 1)
+    title_count = max(group["títulos"].sum(), 1)
+    row["fuera de catálogo"] = group["sin_pareja"].sum() / title_count
     row["concentración top-20"] = popularity_concentration(matched_lists[strategy], popular_titles, 20)
     # A small model tends to copy titles from its prompt: these shares show how much.
-    row["ya mencionadas"] = group["mencionadas"].sum() / max(group["títulos"].sum(), 1)
-    row["del historial mostrado"] = group["del_historial"].sum() / max(group["títulos"].sum(), 1)
+    row["ya mencionadas"] = group["mencionadas"].sum() / title_count
+    row["del historial mostrado"] = group["del_historial"].sum() / title_count
     summary_rows.append(row)
 summary = pd.DataFrame(summary_rows).set_index("estrategia")
 display(summary[["diálogos", "recall@5", "recall@5 IC", "recall@10", "recall@10 IC", "ndcg@5", "ndcg@10",

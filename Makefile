@@ -18,7 +18,7 @@ setup:
 	$(PY) -m pip install --quiet --no-deps -e .
 	$(PY) -m ipykernel install --sys-prefix --name llm-studies --display-name "Python (llm-studies)" >/dev/null
 	$(PY) -m ipykernel install --user --name llm-studies --display-name "Python (llm-studies)" >/dev/null
-	$(PY) -m helpers.setup_assets
+	$(PY) -m helpers.setup
 	@# The web-chat test drives Debian's Chromium (Playwright's browser download is unreachable).
 	@command -v chromium >/dev/null || { if [ "$$(id -u)" = 0 ]; then \
 		apt-get install -y -q --no-install-recommends chromium >/dev/null || \
@@ -28,7 +28,7 @@ setup:
 
 grade:
 	@test -n "$(NB)" || (echo "usage: make grade NB=notebooks/05_chatbot_workshop.ipynb" >&2; exit 2)
-	$(PY) -m helpers.grader $(NB)
+	$(PY) -m helpers.workshop.grader $(NB)
 
 workshop:
 	$(PY) -m helpers.workshop

@@ -7,9 +7,9 @@ from pathlib import Path
 import numpy as np
 
 from helpers.embeddings import load_embedder
-from helpers.film_catalogue import load_catalogue
-from helpers.film_recommender import index_films
-from helpers.vector_store import MovieVectorStore
+from helpers.films.catalogue import load_catalogue
+from helpers.films.recommender import index_films
+from helpers.films.vector_store import MovieVectorStore
 
 QUERIES = ["película de un pianista", "a vampire count", "soldiers in Vietnam", "toys come to life",
            "a shark attacks a beach town", "un robot solitario", "a boxer", "a heist goes wrong"]

@@ -5,9 +5,9 @@ import time
 
 import numpy as np
 
-from helpers.bash_manual import load_manual
 from helpers.embeddings import encode_cached, load_embedder
-from helpers.rag import load_questions
+from helpers.rag.bash_manual import load_manual
+from helpers.rag.evaluation import load_questions
 from helpers.retrieval import Retriever, chunk_labelled_words
 
 EMBEDDER = "all-MiniLM-L6-v2"

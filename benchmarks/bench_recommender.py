@@ -5,8 +5,8 @@ from pathlib import Path
 
 from helpers.generation import generate
 from helpers.paths import data_dir
-from helpers.recommend import completion_prompt
-from helpers.redial import load_redial
+from helpers.recommender.recommend import completion_prompt
+from helpers.recommender.redial import load_redial
 from helpers.text import TitleIndex, normalize_title
 
 DIALOGUES = 5  # dialogues whose lists are generated in one call, as BATCH_DIALOGUES in notebook 01

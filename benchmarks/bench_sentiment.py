@@ -2,8 +2,8 @@
 
 import time
 
-from helpers.classifier_training import ClassifierRun, peft_config_for, predict, tokenize
-from helpers.sentiment import LABELS, load_rotten_tomatoes, stratified_split, to_dataset
+from helpers.sentiment.classifier import ClassifierRun, peft_config_for, predict, tokenize
+from helpers.sentiment.reviews import LABELS, load_rotten_tomatoes, stratified_split, to_dataset
 
 MODEL = "all-MiniLM-L6-v2"  # the local profile's encoder
 STEPS = 6  # timed optimiser steps per padding mode, after one warm-up step

@@ -4,7 +4,7 @@ import re
 import time
 from datetime import datetime, timedelta
 
-from helpers.whatsapp import parse_export
+from helpers.persona.whatsapp import parse_export
 
 LINES = 150_000  # the size of the original study's export
 NAIVE_FORMATS = [  # one pattern per known header, each tried in turn on every line
@@ -49,7 +49,7 @@ def synthetic_export(lines: int = LINES) -> str:
 
 
 def parse_150k() -> dict:
-    """Seconds to parse the 150,000-line export: helpers.whatsapp against the naive parser."""
+    """Seconds to parse the 150,000-line export: helpers.persona.whatsapp against the naive parser."""
     text = synthetic_export()
     start = time.perf_counter()
     messages = parse_export(text)

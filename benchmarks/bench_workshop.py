@@ -2,7 +2,7 @@
 
 import time
 
-from helpers.workshop import solution_namespace
+from helpers.workshop.sheet import solution_namespace
 
 TURNS = 200  # conversation length for the context-manager benchmark
 BUDGET = 1024  # token budget of the context

@@ -72,3 +72,33 @@ def load_session(path: str | os.PathLike) -> dict[str, Any]:
 
     with open(path, "rb") as handle:
         return dill.load(handle)
+
+
+def content_hash(*inputs: str | os.PathLike | bytes) -> str:
+    """SHA-256 of the bytes of files, of every file under folders (by relative path), or of raw bytes."""
+    import hashlib
+
+    digest = hashlib.sha256()
+    for item in inputs:
+        if isinstance(item, bytes):
+            digest.update(item)
+            continue
+        path = Path(item)
+        if not path.exists():
+            raise FileNotFoundError(f"{path}: cannot fingerprint a missing input")
+        files = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
+        for file in files:
+            digest.update(str(file.relative_to(path) if path.is_dir() else file.name).encode())
+            with open(file, "rb") as handle:
+                for block in iter(lambda h=handle: h.read(1 << 20), b""):
+                    digest.update(block)
+    return digest.hexdigest()
+
+
+def settings_key(settings: dict[str, Any], *inputs: str | os.PathLike | bytes, length: int = 16) -> str:
+    """A short key for a cache, adapter or run folder: every setting that shapes it plus its inputs' content."""
+    import hashlib
+
+    text = json.dumps(to_jsonable(settings), sort_keys=True, ensure_ascii=False, allow_nan=False)
+    data = content_hash(*inputs) if inputs else ""
+    return hashlib.sha256(f"{text}\n{data}".encode()).hexdigest()[:length]

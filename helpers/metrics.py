@@ -6,6 +6,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from helpers.io import atomic_write_json, to_jsonable
 
 
@@ -74,3 +76,35 @@ def ndcg_at_k(ranked: Sequence, relevant: Iterable, k: int) -> float:
         seen.add(item)
     ideal = sum(1.0 / math.log2(position + 1) for position in range(1, min(k, len(relevant)) + 1))
     return dcg / ideal
+
+
+def bootstrap_interval(values, n_resamples: int = 2000, seed: int = 0, level: float = 0.95,
+                       statistic=np.mean) -> tuple[float, float, float]:
+    """(estimate, low, high): BCa bootstrap interval (scipy.stats.bootstrap) over independent units.
+
+    Falls back to the percentile method where BCa is undefined (tiny or near-constant samples)."""
+    from scipy.stats import bootstrap
+
+    values = np.asarray(values, dtype=float)
+    if len(values) == 0:
+        return math.nan, math.nan, math.nan
+    estimate = float(statistic(values))
+    if len(values) == 1 or np.ptp(values) == 0:  # every resample is the same sample
+        return estimate, estimate, estimate
+    for method in ("BCa", "percentile"):
+        result = bootstrap((values,), statistic, n_resamples=n_resamples, confidence_level=level,
+                           method=method, rng=np.random.default_rng(seed))
+        low, high = (float(x) for x in result.confidence_interval)
+        if math.isfinite(low) and math.isfinite(high):
+            return estimate, low, high
+    return estimate, math.nan, math.nan
+
+
+def paired_difference(a, b, n_resamples: int = 2000, seed: int = 0, level: float = 0.95) -> dict:
+    """Mean per-unit difference a - b with its paired bootstrap interval; 'separated' when it excludes 0."""
+    a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
+    if a.shape != b.shape:
+        raise ValueError(f"paired_difference needs one value per unit in both arms, got {a.shape} and {b.shape}")
+    mean, low, high = bootstrap_interval(a - b, n_resamples, seed, level)
+    return {"mean": mean, "low": low, "high": high, "n": int(a.size),
+            "separated": bool(low > 0 or high < 0)}

@@ -99,14 +99,14 @@ from helpers.io import atomic_write_text, save_session
 from helpers.metrics import save_metrics
 from helpers.models import free_memory, load_causal_lm
 from helpers.paths import data_dir
-from helpers.recommend import (GenerationCache, ItemSimilarity, bootstrap_interval, completion_prompt, fine_tune_target,
+from helpers.recommender.recommend import (GenerationCache, ItemSimilarity, bootstrap_interval, completion_prompt, fine_tune_target,
                                instruction_prompt, most_popular, numbered, popularity, popularity_concentration,
                                ranked_lists, run_cached, score_list)
-from helpers.redial import load_redial, split_users
+from helpers.recommender.redial import load_redial, split_users
 from helpers.registry import model_for
 from helpers.text import TitleIndex
 from helpers.training import lora_config, save_adapter, saved_adapter, sft_config, train_lora
-from helpers.uncertainty import PARAPHRASES, decompose, jaccard_consistency, next_token_distributions, reading
+from helpers.recommender.uncertainty import PARAPHRASES, decompose, jaccard_consistency, next_token_distributions, reading
 
 NOTEBOOK = "01_gemma_movie_recommender"
 ctx = set_up(NOTEBOOK, PROFILE, SEED, OUTPUT_DIR)

@@ -84,7 +84,7 @@ from pathlib import Path
 import matplotlib.pyplot as plt
 import pandas as pd
 
-from helpers.chat_data import (SEPARATOR, anonymise, as_chat_example, clean, group_turns, own_turn, split_reply,
+from helpers.persona.chat_data import (SEPARATOR, anonymise, as_chat_example, clean, group_turns, own_turn, split_reply,
                                style_stats, time_split, training_examples)
 from helpers.env import set_up
 from helpers.generation import generate
@@ -94,7 +94,7 @@ from helpers.models import load_causal_lm
 from helpers.paths import data_dir
 from helpers.registry import model_for
 from helpers.training import completion_perplexity, lora_config, sft_config, train_lora
-from helpers.whatsapp import authors, check_author, parse_export
+from helpers.persona.whatsapp import authors, check_author, parse_export
 
 NOTEBOOK = "02_whatsapp_persona_chatbot"
 ctx = set_up(NOTEBOOK, PROFILE, SEED, OUTPUT_DIR)

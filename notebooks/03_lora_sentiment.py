@@ -83,7 +83,7 @@ import numpy as np
 import pandas as pd
 from IPython.display import display
 
-from helpers.classifier_training import ORIGINAL_CONFIGS, ClassifierRun, frozen_baseline, train_classifier
+from helpers.sentiment.classifier import ORIGINAL_CONFIGS, ClassifierRun, frozen_baseline, train_classifier
 from helpers.embeddings import load_embedder
 from helpers.env import set_up
 from helpers.generation import generate
@@ -91,7 +91,7 @@ from helpers.io import atomic_write_json, read_json
 from helpers.metrics import save_metrics
 from helpers.models import load_causal_lm
 from helpers.registry import model_for, resolve
-from helpers.sentiment import (CUSTOM_REVIEWS, LABELS, balanced_sample, short_name, describe_model, load_rotten_tomatoes,
+from helpers.sentiment.reviews import (CUSTOM_REVIEWS, LABELS, balanced_sample, short_name, describe_model, load_rotten_tomatoes,
                                load_steam_reviews, parse_sentiment_answer, sentiment_prompt, stratified_split,
                                to_dataset, validate_reviews)
 
@@ -132,7 +132,7 @@ custom_frame
 # %%
 from transformers import AutoConfig
 
-from helpers.assets import ASSETS
+from helpers.setup.assets import ASSETS
 
 encoder_names = {role: model_for(NOTEBOOK, role, PROFILE) for role in ENCODER_ROLES}
 descriptions = {}

@@ -69,14 +69,15 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from helpers.bash_manual import clean_text, load_manual
+from helpers.rag.bash_manual import clean_text, load_manual
 from helpers.embeddings import encode_cached, load_embedder
 from helpers.env import set_up
 from helpers.generation import generate
 from helpers.io import atomic_write_json
 from helpers.metrics import save_metrics
 from helpers.models import load_causal_lm
-from helpers.rag import build_prompt, check_citations, evaluate_retrieval, load_questions, show_prompt
+from helpers.rag.answers import build_prompt, check_citations, show_prompt
+from helpers.rag.evaluation import evaluate_retrieval, load_questions
 from helpers.registry import model_for
 from helpers.retrieval import Retriever, chunk_by_sections, chunk_labelled_words
 

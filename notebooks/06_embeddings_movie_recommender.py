@@ -69,13 +69,13 @@ import pandas as pd
 from helpers.api_embeddings import available_api_embedders
 from helpers.embeddings import load_embedder
 from helpers.env import set_up
-from helpers.film_catalogue import load_catalogue
-from helpers.film_recommender import evaluate_prompts, index_films, load_prompt_set, recommend, tfidf_vectors
+from helpers.films.catalogue import load_catalogue
+from helpers.films.recommender import evaluate_prompts, index_films, load_prompt_set, recommend, tfidf_vectors
 from helpers.io import atomic_write_json
 from helpers.metrics import genre_agreement, save_metrics
 from helpers.registry import model_for
 from helpers.retrieval import most_similar_pairs, nearest_neighbours
-from helpers.vector_store import MovieVectorStore, StoreMismatchError
+from helpers.films.vector_store import MovieVectorStore, StoreMismatchError
 
 NOTEBOOK = "06_embeddings_movie_recommender"
 ctx = set_up(NOTEBOOK, PROFILE, SEED, OUTPUT_DIR)

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from helpers.chat_data import (
+from helpers.persona.chat_data import (
     SEPARATOR,
     anonymise,
     as_chat_example,
@@ -16,7 +16,7 @@ from helpers.chat_data import (
     time_split,
     training_examples,
 )
-from helpers.whatsapp import ExportFormatError, Message, authors, check_author, parse_export
+from helpers.persona.whatsapp import ExportFormatError, Message, authors, check_author, parse_export
 
 FIXTURES = Path(__file__).parent / "fixtures" / "whatsapp"
 

@@ -4,9 +4,9 @@ import re
 
 import pytest
 
-from helpers.grader import grade
 from helpers.notebook_runner import NOTEBOOKS_DIR
-from helpers.workshop import (
+from helpers.workshop.grader import grade
+from helpers.workshop.sheet import (
     SOLUTIONS,
     STUDENTS,
     WorkshopSourceError,
@@ -20,7 +20,7 @@ STUDENT = (NOTEBOOKS_DIR / f"{STUDENTS}.py").read_text(encoding="utf-8")
 
 
 def test_students_notebook_is_generated_from_the_solutions():
-    assert STUDENT == student_text(SOURCE), "run `python -m helpers.workshop` (make workshop) and commit"
+    assert STUDENT == student_text(SOURCE), "run `python -m helpers.workshop.sheet` (make workshop) and commit"
 
 
 def test_no_solution_code_or_answer_survives_for_students():

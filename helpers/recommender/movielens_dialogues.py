@@ -12,7 +12,7 @@ from pathlib import Path
 
 from helpers.io import atomic_write_json
 from helpers.paths import data_dir
-from helpers.redial import Dialogue, RedialData, write_redial
+from helpers.recommender.redial import Dialogue, RedialData, write_redial
 from helpers.text import normalize_title
 
 CUT = 0.7  # share of a user's ratings (in time order) that forms the history the dialogue draws on

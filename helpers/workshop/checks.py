@@ -122,7 +122,7 @@ def check_4(ns: dict, shared: Shared) -> str:
 def check_5(ns: dict, shared: Shared) -> str:
     import torch
 
-    from helpers.browser import chat_in_browser, free_port
+    from helpers.workshop.browser import chat_in_browser, free_port
 
     base, tokenizer = shared.model("base")
     peft_model = _function(ns, "configurar_peft")(base, r=4, lora_alpha=8)

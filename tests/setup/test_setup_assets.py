@@ -4,8 +4,8 @@ import zipfile
 
 import pytest
 
-from helpers import setup_assets
-from helpers.assets import ASSETS, Asset, Wheel
+from helpers.setup import prepare as setup_assets
+from helpers.setup.assets import ASSETS, Asset, Wheel
 
 
 def _wheel(path, files):

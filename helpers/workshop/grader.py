@@ -44,7 +44,7 @@ def grade(path: str | Path, output_dir: str | Path, parameters: dict | None = No
     notebook.metadata.setdefault("papermill", {})
     notebook = parameterize_notebook(notebook, {**GRADER_PARAMETERS, **(parameters or {}), "OUTPUT_DIR": str(output_dir)})
     notebook.cells.append(nbformat.v4.new_code_cell(
-        f"from helpers.workshop_checks import run_checks\n_ = run_checks(globals(), {str(report)!r})"))
+        f"from helpers.workshop.checks import run_checks\n_ = run_checks(globals(), {str(report)!r})"))
     client = NotebookClient(notebook, timeout=timeout, kernel_name=kernel_name(), allow_errors=True,
                             resources={"metadata": {"path": str(REPO_ROOT / "notebooks")}})
     client.execute()

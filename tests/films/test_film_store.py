@@ -3,11 +3,11 @@ import sqlite3
 import numpy as np
 import pytest
 
-from helpers.film_catalogue import display_title, load_catalogue, shared_description_losers
-from helpers.film_recommender import load_prompt_set, tfidf_vectors
+from helpers.films.catalogue import display_title, load_catalogue, shared_description_losers
+from helpers.films.recommender import load_prompt_set, tfidf_vectors
+from helpers.films.vector_store import MovieVectorStore, StoreMismatchError
 from helpers.metrics import genre_agreement, hit_at_k
 from helpers.retrieval import most_similar_pairs, nearest_neighbours, top_k_indices
-from helpers.vector_store import MovieVectorStore, StoreMismatchError
 
 
 def _rows(n, start=0):

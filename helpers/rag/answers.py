@@ -1,13 +1,8 @@
-"""Study 4: the grounded prompt, the citation checker and retrieval evaluation for RAG."""
+"""Study 4: the grounded prompt and the citation checker for RAG answers."""
 
-import json
 import re
-from pathlib import Path
-
-from helpers.paths import REPO_ROOT
 
 REFUSAL = "No encuentro esa información en los fragmentos"
-QUESTIONS_FILE = REPO_ROOT / "data" / "bash_questions.json"
 
 SYSTEM_PROMPT = (
     "Eres un asistente que responde preguntas sobre Bash usando SOLO los fragmentos numerados del "
@@ -51,32 +46,3 @@ def check_citations(answer: str, fragments: list[str]) -> dict:
     grounding = len(claim & source) / len(claim) if claim and valid else None
     return {"cited": cited, "valid": valid, "invalid": invalid, "has_valid_citation": bool(valid),
             "refused": refused, "grounding": grounding}
-
-
-def load_questions(path: str | Path = QUESTIONS_FILE) -> dict:
-    """The labelled questions (question, sections), the original questions and the outside one."""
-    data = json.loads(Path(path).read_text(encoding="utf-8"))
-    for index, item in enumerate(data["questions"]):
-        if not item.get("question") or not item.get("sections"):
-            raise ValueError(f"{path}: question {index} needs 'question' and a non-empty 'sections'")
-    return data
-
-
-def chunk_hits(chunk_labels: tuple[str, ...], expected: list[str]) -> bool:
-    """A chunk answers when one of its labels is expected, or sits under an expected section."""
-    return any(label == want or label.startswith(f"{want} / ") for label in chunk_labels for want in expected)
-
-
-def evaluate_retrieval(retriever, chunks, questions: list[dict], ks=(1, 3, 5), query_vectors=None) -> dict:
-    """hit@k for each k and MRR (first relevant chunk within the top 10) over the questions."""
-    hits = {k: 0.0 for k in ks}
-    reciprocal = 0.0
-    for index, item in enumerate(questions):
-        vector = None if query_vectors is None else query_vectors[index]
-        ranked = [i for i, _ in retriever.search(item["question"], max(10, *ks), query_vector=vector)]
-        relevant = [chunk_hits(chunks[i].labels, item["sections"]) for i in ranked]
-        for k in ks:
-            hits[k] += any(relevant[:k])
-        reciprocal += next((1.0 / rank for rank, ok in enumerate(relevant, 1) if ok), 0.0)
-    n = len(questions)
-    return {**{f"hit@{k}": hits[k] / n for k in ks}, "mrr": reciprocal / n}

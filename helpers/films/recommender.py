@@ -1,9 +1,9 @@
 """Study 6: index film summaries in a vector store, recommend for prompts, evaluate.
 
 Also the command line that mirrors the original's Django management commands:
-  python -m helpers.film_recommender add-embeddings --db movies.sqlite --model all-MiniLM-L6-v2
-  python -m helpers.film_recommender check-embeddings --db movies.sqlite
-  python -m helpers.film_recommender check-recommendations --db movies.sqlite --prompt "película de un pianista"
+  python -m helpers.films add-embeddings --db movies.sqlite --model all-MiniLM-L6-v2
+  python -m helpers.films check-embeddings --db movies.sqlite
+  python -m helpers.films check-recommendations --db movies.sqlite --prompt "película de un pianista"
 """
 
 import argparse
@@ -14,9 +14,9 @@ from pathlib import Path
 
 import numpy as np
 
+from helpers.films.vector_store import AddReport, MovieVectorStore
 from helpers.metrics import hit_at_k
 from helpers.paths import REPO_ROOT
-from helpers.vector_store import AddReport, MovieVectorStore
 
 PROMPTS_FILE = REPO_ROOT / "data" / "movie_prompts.json"
 
@@ -84,9 +84,9 @@ def tfidf_vectors(texts: list[str]) -> np.ndarray:
 def _cli(argv: list[str] | None = None) -> int:
     from helpers.embeddings import load_embedder
     from helpers.env import set_hub_offline
-    from helpers.film_catalogue import load_catalogue
+    from helpers.films.catalogue import load_catalogue
 
-    parser = argparse.ArgumentParser(prog="python -m helpers.film_recommender", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m helpers.films", description=__doc__.splitlines()[0])
     commands = parser.add_subparsers(dest="command", required=True)
     add = commands.add_parser("add-embeddings", help="embed the catalogue into the database (idempotent)")
     add.add_argument("--model", default="all-MiniLM-L6-v2", help="embedder alias or Hub id")

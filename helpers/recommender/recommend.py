@@ -7,8 +7,8 @@ from pathlib import Path
 import numpy as np
 
 from helpers.io import atomic_write_json
-from helpers.metrics import ndcg_at_k, recall_at_k
-from helpers.redial import Dialogue, RedialData
+from helpers.metrics import bootstrap_interval, ndcg_at_k, recall_at_k  # noqa: F401  (re-exported for the notebook)
+from helpers.recommender.redial import Dialogue, RedialData
 from helpers.text import TitleIndex, normalize_title, parse_recommendations
 
 REQUEST = "Recomienda {n} películas para este usuario."  # the request the paraphrases reword
@@ -165,16 +165,6 @@ def score_list(ranked: list[str | None], relevant: set, mentioned: set, ks=(5, 1
             scores[f"recall@{k}{suffix}"] = recall_at_k(items, relevant, k)
             scores[f"ndcg@{k}{suffix}"] = ndcg_at_k(items, relevant, k)
     return scores
-
-
-def bootstrap_interval(values, n: int = 2000, seed: int = 0, level: float = 0.95) -> tuple[float, float, float]:
-    """(mean, low, high): percentile bootstrap interval of the mean."""
-    values = np.asarray(values, dtype=float)
-    if len(values) == 0:
-        return math.nan, math.nan, math.nan
-    means = np.random.default_rng(seed).choice(values, (n, len(values))).mean(axis=1)
-    tail = (1 - level) / 2
-    return float(values.mean()), float(np.quantile(means, tail)), float(np.quantile(means, 1 - tail))
 
 
 def popularity_concentration(lists: list[list[str | None]], popular_titles: list[str], top: int = 20) -> float:

@@ -8,7 +8,7 @@ import pytest
 
 from helpers.io import load_session, save_session
 from helpers.paths import data_dir
-from helpers.recommend import (
+from helpers.recommender.recommend import (
     CacheError,
     GenerationCache,
     ItemSimilarity,
@@ -18,8 +18,15 @@ from helpers.recommend import (
     run_cached,
     score_list,
 )
-from helpers.redial import Dialogue, RedialData, RedialFormatError, load_redial, split_users, write_redial
-from helpers.uncertainty import decompose, jaccard_consistency, next_token_distributions
+from helpers.recommender.redial import (
+    Dialogue,
+    RedialData,
+    RedialFormatError,
+    load_redial,
+    split_users,
+    write_redial,
+)
+from helpers.recommender.uncertainty import decompose, jaccard_consistency, next_token_distributions
 
 ITEMS = {str(i): f"Film {chr(64 + i)} ({1990 + i})" for i in range(1, 9)}  # Film A (1991) ... Film H (1998)
 
@@ -74,7 +81,7 @@ def test_ids_missing_from_item_map_are_counted_not_fatal(folder):
 def test_transcript_continuation_lines_and_stray_text(folder):
     path = folder / "Conversation.txt"
     path.write_text("7\nUser: Hola\nsigo hablando\n\nAgent: Vale\n")
-    from helpers.redial import read_transcripts
+    from helpers.recommender.redial import read_transcripts
 
     assert read_transcripts(path) == {"7": [("User", "Hola sigo hablando"), ("Agent", "Vale")]}
     path.write_text("User: sin id\n")

@@ -1,0 +1,1 @@
+"""Study 06: embeddings movie recommender (film catalogue, SQLite vector store, commands)."""

@@ -1,0 +1,1 @@
+"""Study 02: WhatsApp persona chatbot (export parser, turns and examples, demo chat)."""

@@ -1,0 +1,1 @@
+"""Study 03: LoRA sentiment classifiers and prompting (reviews, classifier training)."""

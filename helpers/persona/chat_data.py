@@ -82,10 +82,19 @@ def as_chat_example(example: dict, author: str) -> dict:
             "completion": [{"role": "assistant", "content": example["reply"]}]}
 
 
+class ChatTooShortError(ValueError):
+    """The chat holds too few replies of the author for a training and an evaluation split."""
+
+
 def time_split(examples: list[dict], test_share: float = 0.2) -> tuple[list[dict], list[dict]]:
-    """Earlier examples for training, the last test_share (in time) held out."""
+    """Earlier examples for training, the last test_share (in time) held out (at least one each)."""
+    if len(examples) < 2:
+        raise ChatTooShortError(
+            f"this chat gives {len(examples)} example{'s' if len(examples) != 1 else ''} (replies of the author "
+            "after someone else wrote); at least 2 are needed, 1 to train and 1 to evaluate: export a longer chat "
+            "or choose the author who writes most")
     ordered = sorted(examples, key=lambda e: e["time"])
-    cut = max(1, int(round(len(ordered) * (1 - test_share))))
+    cut = min(len(ordered) - 1, max(1, int(round(len(ordered) * (1 - test_share)))))
     return ordered[:cut], ordered[cut:]
 
 

@@ -8,13 +8,15 @@ drops a line of that file; it gives no line kind (media placeholder, deleted, sy
 marker; and it drops Android system lines while filing iOS ones under the group's name as an author.
 """
 
-import io
 import re
-import zipfile
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
-from pathlib import Path
+
+from helpers.persona import export_dates
+from helpers.persona.export_file import ExportFormatError, read_source
+
+__all__ = ["ExportFormatError", "Message", "authors", "check_author", "parse_export"]
 
 # Direction marks, zero-width characters and the BOM that exports scatter through lines.
 INVISIBLE = "\u200e\u200f\u200b\u200c\u200d\u2060\ufeff\u202a\u202b\u202c\u202d\u202e"
@@ -38,10 +40,7 @@ SYSTEM_PHRASES = re.compile(
     r"salió del grupo|\bleft$|cambió (?:el asunto|la descripción|el ícono|la imagen|tu código)|changed (?:the "
     r"subject|this group|the group|their phone number)|código de seguridad|security code|se unió|joined using|"
     r"eliminó a|removed|ahora es admin|now an admin|mensajes temporales|disappearing messages", re.I)
-
-
-class ExportFormatError(ValueError):
-    """The input is not a WhatsApp export (or is empty)."""
+QUOTES = "\"“”«»"
 
 
 @dataclass(frozen=True)
@@ -55,58 +54,21 @@ class Message:
     edited: bool = False
 
 
-def _read_source(source) -> tuple[str, str]:
-    """(text, name for errors) from a path to .txt/.zip, or the export text itself."""
-    if isinstance(source, Path) or (isinstance(source, str) and "\n" not in source and len(source) < 4096
-                                    and Path(source).suffix.lower() in (".txt", ".zip")):
-        path = Path(source)
-        if not path.exists():
-            raise FileNotFoundError(f"{path}: no such file")
-        if path.suffix.lower() == ".zip":
-            with zipfile.ZipFile(path) as archive:
-                texts = [n for n in archive.namelist() if n.lower().endswith(".txt")]
-                if not texts:
-                    raise ExportFormatError(f"{path}: the zip holds no .txt chat (iOS exports hold _chat.txt)")
-                chosen = "_chat.txt" if "_chat.txt" in texts else texts[0]
-                return io.TextIOWrapper(archive.open(chosen), encoding="utf-8-sig").read(), f"{path}:{chosen}"
-        return path.read_text(encoding="utf-8-sig"), str(path)
-    return str(source), "<texto>"
-
-
-def _infer_day_first(dates: list[tuple[str, str, str]]) -> bool:
-    """A first field above 12 proves day-first, a second above 12 month-first; when no date
-    decides, the reading whose timestamps go backwards less often wins (ties: day-first)."""
-    if any(int(first) > 12 for first, _, _ in dates):
-        return True
-    if any(int(second) > 12 for _, second, _ in dates):
-        return False
-
-    def backwards(day_first: bool) -> int:
-        keys = [(int(y), int(b), int(a)) if day_first else (int(y), int(a), int(b)) for a, b, y in dates]
-        return sum(later < earlier for earlier, later in zip(keys, keys[1:], strict=False))
-
-    return backwards(True) <= backwards(False)
-
-
-_FIELDS = re.compile(r"[./:-]")
-
-
 @lru_cache(maxsize=65536)  # exports repeat the same dates and times thousands of times
-def _date(date: str, day_first: bool, year_first: bool) -> tuple[int, int, int]:
-    parts = [int(p) for p in _FIELDS.split(date)]
-    if year_first:
-        year, month, day = parts
-    else:
-        day, month, year = parts if day_first else (parts[1], parts[0], parts[2])
-    return year + (2000 if year < 100 else 0), month, day
+def _date(date: str, order: str) -> tuple[int, int, int] | None:
+    return export_dates.read(export_dates.fields(date), order)
 
 
 @lru_cache(maxsize=65536)
-def _clock(time: str, ampm: str | None) -> tuple[int, int, int]:
-    clock = [int(p) for p in _FIELDS.split(time)]
+def _clock(time: str, ampm: str | None) -> tuple[int, int, int] | None:
+    clock = [int(p) for p in export_dates.FIELDS.split(time)]
     hour, minute, second = clock[0], clock[1], clock[2] if len(clock) > 2 else 0
     if ampm:
+        if not 1 <= hour <= 12:
+            return None
         hour = hour % 12 + (12 if ampm.lower().lstrip()[0] == "p" else 0)
+    if hour > 23 or minute > 59 or second > 59:
+        return None
     return hour, minute, second
 
 
@@ -128,41 +90,54 @@ def _classify(author: str | None, body: str) -> tuple[str | None, str, str, bool
     return author, visible, "text", edited
 
 
+def _looks_like_chat(text: str) -> bool:
+    """True when one of the first non-blank lines is a message header."""
+    lines = [line for line in text.splitlines()[:20] if line.strip(_BLANK)]
+    return any(HEADER.match(line) for line in lines[:5])
+
+
+def _split_author(rest: str) -> tuple[str | None, str]:
+    """(author, body); None for a system line, even one whose text holds ": " (a group renamed
+    to "Plan: viernes")."""
+    author, separator, body = rest.partition(": ")
+    author = author.strip(_BLANK)
+    if not separator or not author or any(q in author for q in QUOTES) or SYSTEM_PHRASES.search(author):
+        return None, rest
+    return author, body
+
+
 def parse_export(source) -> list[Message]:
-    """Messages of a WhatsApp export, in order; source is a path (.txt, iOS .zip) or the text."""
-    text, name = _read_source(source)
+    """Messages of a WhatsApp export, in order; source is a path (.txt, .zip) or the text."""
+    text, name = read_source(source, _looks_like_chat)
     lines = text.splitlines()
     if not any(line.strip() for line in lines):
         raise ExportFormatError(f"{name}: the export is empty")
-    raw: list[list] = []  # [date, time, ampm, text of the header line, continuation lines]
+    raw: list[list] = []  # [line number, date, time, ampm, text of the header line, continuation lines]
     match_header = HEADER.match
     for number, line in enumerate(lines, start=1):
         match = match_header(line)
         if match:
             _, date, time, ampm, rest = match.groups()
-            raw.append([date, time, ampm, rest, None])
+            raw.append([number, date, time, ampm, rest, None])
         elif raw:  # a continuation line of a multi-line message
-            raw[-1][4] = [line] if raw[-1][4] is None else [*raw[-1][4], line]
+            raw[-1][5] = [line] if raw[-1][5] is None else [*raw[-1][5], line]
         elif line.strip(_BLANK):
             raise ExportFormatError(
                 f"{name}, line {number}: not a WhatsApp export; expected lines like "
                 "'15/01/23, 21:05 - Ana: hola' (Android) or '[15/01/23, 21:05:10] Ana: hola' (iOS)")
     if not raw:
         raise ExportFormatError(f"{name}: no WhatsApp message header found")
-    fields = [_FIELDS.split(date) for date in dict.fromkeys(r[0] for r in raw)]  # unique dates, in order
-    year_first = all(len(f[0]) == 4 for f in fields)
-    day_first = False if year_first else _infer_day_first([(f[0], f[1], f[2]) for f in fields])
+    order = export_dates.infer_order(list(dict.fromkeys(r[1] for r in raw)))  # unique dates, in order
     messages = []
-    for date, time, ampm, rest, more in raw:
-        author, separator, body = rest.partition(": ")
-        if not separator:  # no "Name: " -> a system line
-            author, body = None, rest
-        else:
-            author = author.strip(_BLANK) or None
+    for number, date, time, ampm, rest, more in raw:
+        author, body = _split_author(rest)
         if more:
             body = "\n".join([body, *more])
-        stamp = datetime(*_date(date, day_first, year_first), *_clock(time, ampm))
-        messages.append(Message(stamp, *_classify(author, body)))
+        day, clock = _date(date, order), _clock(time, ampm)
+        if day is None or clock is None:
+            what = f"date {date!r} (read as {order})" if day is None else f"time {time}{ampm or ''}"
+            raise ExportFormatError(f"{name}, line {number}: impossible {what}; the file may have been edited")
+        messages.append(Message(datetime(*day, *clock), *_classify(author, body)))
     return messages
 
 

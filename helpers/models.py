@@ -30,15 +30,25 @@ def lora_target_modules(model_type: str, parts: str = "qv") -> list[str]:
     return list(dict.fromkeys(names[part] for part in parts))
 
 
-def _check_local(ref: ModelRef) -> None:
-    if ref.source in ("local", "path") and not (ref.path / "config.json").exists():
+def _check_local(ref: ModelRef, weights: bool = True) -> None:
+    """A clear error, naming the folder, when a local model is missing, has no weights or truncated ones."""
+    if ref.source not in ("local", "path"):
+        return
+    redo = (f"run `python -m helpers.setup --force {ref.alias}` (or `make setup`) to prepare it again"
+            if ref.source == "local" else "copy the model there again")
+    if not (ref.path / "config.json").exists():
         hint = "run `make setup` to fetch and prepare it" if ref.source == "local" else "check the path"
         raise ModelNotAvailableError(f"model {ref.alias!r} is not at {ref.path}: {hint}")
+    from helpers.weights import weights_problem
+
+    problem = weights_problem(ref.path) if weights else None
+    if problem:
+        raise ModelNotAvailableError(f"model folder {ref.path} is incomplete: {problem}; {redo}")
 
 
-def _from_pretrained(ref: ModelRef, loader, **kwargs):
+def _from_pretrained(ref: ModelRef, loader, weights: bool = True, **kwargs):
     """Call a from_pretrained loader, turning Hub/network failures into one clear line."""
-    _check_local(ref)
+    _check_local(ref, weights)
     location = str(ref.path) if ref.source in ("local", "path") else ref.location
     try:
         return loader(location, **kwargs)
@@ -87,7 +97,7 @@ def load_tokenizer(name: str, padding_side: str = "left", trust_remote_code: boo
     """The tokenizer of a model, with a pad token (the EOS one when the model has none)."""
     from transformers import AutoTokenizer
 
-    tokenizer = _from_pretrained(resolve(name), AutoTokenizer.from_pretrained,
+    tokenizer = _from_pretrained(resolve(name), AutoTokenizer.from_pretrained, weights=False,
                                  trust_remote_code=trust_remote_code)
     tokenizer.padding_side = padding_side
     if tokenizer.pad_token is None:

@@ -93,9 +93,17 @@ def resolve(name: str) -> ModelRef:
     """A local alias, an existing folder, or a Hub id (owner/name), as a ModelRef."""
     if name in LOCAL_MODELS:
         return LOCAL_MODELS[name]
-    if Path(name).expanduser().is_dir():
-        return ModelRef(name, "path", str(Path(name).expanduser()), "unknown")
-    if "/" in name and not name.startswith(("/", ".", "~")):
+    folder = Path(name).expanduser()
+    if folder.is_dir():
+        return ModelRef(name, "path", str(folder), "unknown")
+    # A Hub id is exactly owner/name; a path-like name or one whose first part is a local folder is a
+    # mistyped folder, which must not be reported as a Hub download failure.
+    if name.startswith(("/", ".", "~")) or name.count("/") > 1 or "\\" in name or (
+            "/" in name and Path(name.split("/")[0]).expanduser().is_dir()):
+        parent = next((p for p in folder.absolute().parents if p.is_dir()), None)
+        raise FileNotFoundError(f"model folder {folder.absolute()} does not exist (the nearest existing folder is "
+                                f"{parent}); fix the path, or use a local alias: {', '.join(LOCAL_MODELS)}")
+    if "/" in name:
         return ModelRef(name, "hub", name, "unknown")
     raise KeyError(f"unknown model {name!r}: use a local alias ({', '.join(LOCAL_MODELS)}) "
                    "or a Hugging Face Hub id like 'google/gemma-2b-it'")

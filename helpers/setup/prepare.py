@@ -4,6 +4,7 @@ Run as `python -m helpers.setup [NAME ...]`; `make setup` does it for you.
 """
 
 import argparse
+import fcntl
 import hashlib
 import json
 import shutil
@@ -18,18 +19,9 @@ from tqdm.auto import tqdm
 
 from helpers.io import atomic_write_json
 from helpers.paths import cache_dir
+from helpers.setup import verify
 from helpers.setup.assets import ASSETS, Asset, Wheel
-
-MARKER = ".prepared.json"
-
-
-def sha256_file(path: Path) -> str:
-    """SHA-256 of a file, read in 1 MiB blocks."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
+from helpers.setup.verify import MARKER, sha256_file
 
 
 def target_dir(asset: Asset) -> Path:
@@ -42,15 +34,26 @@ def fingerprint(asset: Asset) -> str:
     return hashlib.sha256(json.dumps([w.sha256 for w in asset.wheels] + [asset.sha256]).encode()).hexdigest()
 
 
-def is_prepared(asset: Asset) -> bool:
-    """True when the asset's cache folder (or installed module) matches its manifest."""
+def preparation_problem(asset: Asset, check_hashes: bool = False) -> str | None:
+    """Why the asset must be prepared (again), or None when its folder (or module) matches the manifest."""
     if asset.prepare == "pip":
+        name, pinned = asset.wheels[0].requirement.split("==")
         try:
-            return version(asset.wheels[0].requirement.split("==")[0]) == asset.wheels[0].requirement.split("==")[1]
+            return None if version(name) == pinned else f"{name} {version(name)} installed, {pinned} expected"
         except PackageNotFoundError:
-            return False
-    marker = target_dir(asset) / MARKER
-    return marker.exists() and json.loads(marker.read_text()).get("fingerprint") == fingerprint(asset)
+            return "not installed"
+    folder = target_dir(asset)
+    marker = verify.read_marker(folder)
+    if marker is None:
+        return "not prepared" if not (folder / MARKER).exists() else "its marker is corrupt"
+    if marker.get("fingerprint") != fingerprint(asset):
+        return "the manifest changed"
+    return verify.folder_problem(folder, marker, check_hashes)
+
+
+def is_prepared(asset: Asset, check_hashes: bool = False) -> bool:
+    """True when the asset's cache folder (or installed module) matches its manifest and its files."""
+    return preparation_problem(asset, check_hashes) is None
 
 
 def fetch_wheels(wheels: list[Wheel], dest: Path) -> dict[str, Path]:
@@ -158,6 +161,15 @@ def prepare(asset: Asset, wheels_dir: Path) -> None:
         return
     final = target_dir(asset)
     final.parent.mkdir(parents=True, exist_ok=True)
+    # One preparation per asset at a time; the temporary folders a killed one left go first.
+    (final.parent / ".locks").mkdir(exist_ok=True)
+    with open(final.parent / ".locks" / f"{asset.name}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        verify.remove_leftovers(final.parent, asset.name)
+        _prepare_into(asset, paths, final, wheels_dir)
+
+
+def _prepare_into(asset: Asset, paths: dict, final: Path, wheels_dir: Path) -> None:
     with tempfile.TemporaryDirectory(dir=final.parent, prefix=f".{asset.name}.") as tmp:
         work, staged = Path(tmp) / "work", Path(tmp) / asset.name
         work.mkdir()
@@ -194,7 +206,8 @@ def prepare(asset: Asset, wheels_dir: Path) -> None:
             with archive:
                 (staged / Path(name).name).write_bytes(archive.read(name))
         atomic_write_json(staged / MARKER, {"fingerprint": fingerprint(asset), "licence": asset.licence,
-                                            "sources": [w.filename for w in asset.wheels], **provenance})
+                                            "sources": [w.filename for w in asset.wheels], **provenance,
+                                            "files": verify.file_records(staged)})
         if final.exists():
             shutil.rmtree(final)
         staged.rename(final)
@@ -205,6 +218,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("names", nargs="*", help=f"assets to prepare (default: all): {', '.join(ASSETS)}")
     parser.add_argument("--force", action="store_true", help="prepare again even if already prepared")
+    parser.add_argument("--verify", action="store_true", help="also re-hash every prepared file (slow)")
     args = parser.parse_args(argv)
     unknown = sorted(set(args.names) - set(ASSETS))
     if unknown:
@@ -212,10 +226,17 @@ def main(argv: list[str] | None = None) -> int:
     wheels_dir = cache_dir() / "wheels"
     for name in tqdm(args.names or list(ASSETS), desc="Recursos", unit="recurso"):
         asset = ASSETS[name]
-        if is_prepared(asset) and not args.force:
+        problem = None if args.force else preparation_problem(asset, args.verify)
+        if problem is None and not args.force:
             tqdm.write(f"[ok] {name} ya está preparado")
             continue
-        prepare(asset, wheels_dir)
+        if problem not in (None, "not prepared", "not installed"):
+            tqdm.write(f"[rehacer] {name}: {problem}")
+        try:
+            prepare(asset, wheels_dir)
+        except (OSError, RuntimeError, ValueError) as error:
+            print(f"error: {name} no se pudo preparar: {error}", file=sys.stderr)
+            return 1
         tqdm.write(f"[nuevo] {name} preparado")
     return 0
 

@@ -14,7 +14,7 @@ help:
 
 setup:
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --progress-bar on -r requirements.txt $(CONSTRAINTS)
+	$(PY) -m pip install --quiet --progress-bar on -r requirements.txt -r requirements-dev.txt $(CONSTRAINTS)
 	$(PY) -m pip install --quiet --no-deps -e .
 	$(PY) -m ipykernel install --sys-prefix --name llm-studies --display-name "Python (llm-studies)" >/dev/null
 	$(PY) -m ipykernel install --user --name llm-studies --display-name "Python (llm-studies)" >/dev/null
@@ -45,7 +45,7 @@ run-all:
 
 run:
 	@test -n "$(NB)" || (echo "usage: make run NB=04" >&2; exit 2)
-	$(PY) -m helpers.notebook_runner $(NB)
+	@$(PY) -m helpers.notebook_runner $(NB)
 
 bench:
 	$(PY) -m benchmarks.run

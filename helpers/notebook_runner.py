@@ -21,12 +21,20 @@ def notebook_names() -> list[str]:
     return sorted(path.stem for path in NOTEBOOKS_DIR.glob("[0-9][0-9]_*.ipynb"))
 
 
+class UnknownNotebook(ValueError):
+    """A selector that names no notebook, or more than one."""
+
+
 def find_notebook(selector: str) -> str:
     """The notebook named, or the only one whose name starts with selector (e.g. '03')."""
     names = notebook_names()
+    selector = Path(selector).name.removesuffix(".ipynb").removesuffix(".py")  # NB=notebooks/03_x.ipynb works too
     matches = [name for name in names if name == selector] or [n for n in names if n.startswith(selector)]
-    if len(matches) != 1:
-        raise ValueError(f"{selector!r} names {len(matches)} notebooks; choose one of: {', '.join(names)}")
+    if not selector or not matches:
+        raise UnknownNotebook(f"no notebook matches {selector!r}; choose one of: {', '.join(names)}")
+    if len(matches) > 1:
+        raise UnknownNotebook(f"{selector!r} matches {len(matches)} notebooks: {', '.join(matches)}; "
+                              f"write more of the name (e.g. NB={matches[0]})")
     return matches[0]
 
 
@@ -77,7 +85,12 @@ def read_metrics(output_dir: str | Path) -> dict:
 def main(argv: list[str] | None = None) -> int:
     """Run the selected notebooks (all by default) on the local profile, stopping at the first failure."""
     selectors = (argv if argv is not None else sys.argv[1:]) or [n for n in notebook_names() if n not in EXERCISE_SHEETS]
-    for name in [find_notebook(s) for s in selectors]:
+    try:
+        names = [find_notebook(s) for s in selectors]
+    except UnknownNotebook as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    for name in names:
         print(f"=== {name} ===", flush=True)
         try:
             out = run_notebook(name, parameters={"PROFILE": "local"})

@@ -71,6 +71,18 @@ def default_dtype(device: str):
     return torch.float32
 
 
+def cpu_safe_dtype(dtype, device: str):
+    """float32 instead of bf16 on a CPU where a bf16 product would kill the process (one-line notice)."""
+    import torch
+
+    from helpers.cpu_bf16 import cpu_bf16_safe
+
+    if device == "cpu" and dtype == torch.bfloat16 and not cpu_bf16_safe():
+        print("aviso: este procesador se cae con bf16 (SIGILL); el modelo se carga en float32")
+        return torch.float32
+    return dtype
+
+
 def quantization_config(bits: int | None):
     """A bitsandbytes config for 8- or 4-bit (NF4) loading, or None for full precision."""
     if bits is None:
@@ -111,7 +123,7 @@ def load_causal_lm(name: str, bits: int | None = None, dtype=None, trust_remote_
 
     device = _device()
     ref = resolve(name)
-    kwargs = {"dtype": dtype or default_dtype(device), "trust_remote_code": trust_remote_code}
+    kwargs = {"dtype": cpu_safe_dtype(dtype or default_dtype(device), device), "trust_remote_code": trust_remote_code}
     if bits is not None:
         kwargs |= {"quantization_config": quantization_config(bits), "device_map": {"": device}}
     model = _from_pretrained(ref, AutoModelForCausalLM.from_pretrained, **kwargs)

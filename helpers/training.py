@@ -48,20 +48,35 @@ def train_lora(model, tokenizer, train_rows: list[dict], config, peft_config):
 ADAPTER_SETTINGS = "training_settings.json"
 
 
-def save_adapter(tuned, adapter_dir: str | Path, settings: dict) -> Path:
-    """Save a LoRA adapter, then the settings it was trained with (written last: marks it complete)."""
-    from helpers.io import atomic_write_json
+def save_adapter(tuned, adapter_dir: str | Path, settings: dict, *inputs) -> Path:
+    """Save a LoRA adapter and its settings marker (the key of every setting and of the training
+    data's content) as one step: both go into a temporary folder that replaces adapter_dir by rename."""
+    from helpers.io import atomic_dir, atomic_write_json, settings_key
 
-    tuned.save_pretrained(adapter_dir)
-    return atomic_write_json(Path(adapter_dir) / ADAPTER_SETTINGS, settings)
+    with atomic_dir(adapter_dir) as staged:
+        tuned.save_pretrained(staged)
+        atomic_write_json(staged / ADAPTER_SETTINGS, {"key": settings_key(settings, *inputs), "settings": settings})
+    return Path(adapter_dir) / ADAPTER_SETTINGS
 
 
-def saved_adapter(model, adapter_dir: str | Path, settings: dict):
-    """The adapter in adapter_dir loaded onto model if it was trained with these settings, else None."""
-    from helpers.io import read_json, to_jsonable
+def saved_adapter(model, adapter_dir: str | Path, settings: dict, *inputs):
+    """The adapter in adapter_dir loaded onto model if it was trained with these settings and this
+    data, else None (saying which settings differ)."""
+    from helpers.io import read_json, settings_key, to_jsonable
 
     marker = Path(adapter_dir) / ADAPTER_SETTINGS
-    if not marker.exists() or read_json(marker) != to_jsonable(settings):
+    if not marker.exists():
+        return None
+    try:
+        saved = read_json(marker)
+        key = saved["key"]
+    except (ValueError, KeyError, TypeError):
+        print(f"{marker}: no es un marcador válido; se entrena de nuevo")
+        return None
+    if key != settings_key(settings, *inputs):
+        old, new = saved.get("settings", {}), to_jsonable(settings)
+        changed = sorted(k for k in old.keys() | new.keys() if old.get(k) != new.get(k)) or ["datos"]
+        print(f"El adaptador de {adapter_dir} se entrenó con otros ajustes ({', '.join(changed)}): se entrena de nuevo")
         return None
     from peft import PeftModel
 

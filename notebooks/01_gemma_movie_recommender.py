@@ -95,7 +95,7 @@ from IPython.display import display
 
 from helpers.env import set_up
 from helpers.generation import generate, sample_lists
-from helpers.io import atomic_write_text, save_session
+from helpers.io import atomic_save_figure, atomic_write_csv, atomic_write_text, save_session
 from helpers.metrics import save_metrics
 from helpers.models import free_memory, load_causal_lm
 from helpers.paths import data_dir
@@ -173,8 +173,10 @@ def make_generator(current_model, prompt_for, use_chat: bool):
     return generate_batch
 
 
+# Every setting that shapes the lists (and the data's content, hashed) keys the caches and the adapter:
+# change one and they are generated again, into files of their own.
 settings = {"model": model_name, "style": PROMPT_STYLE, "lists": N_LISTS, "recs": N_RECS, "temperature": TEMPERATURE,
-            "max_new_tokens": MAX_NEW_TOKENS, "history": HISTORY_ITEMS, "seed": SEED, "data": str(source)}
+            "max_new_tokens": MAX_NEW_TOKENS, "history": HISTORY_ITEMS, "seed": SEED, "batch": BATCH_DIALOGUES}
 test_ids = [d.conversation_id for d in test_dialogues]
 generations = {}
 
@@ -193,7 +195,7 @@ def zero_shot_prompt(dialogue):
 
 print(zero_shot_prompt(test_dialogues[0]))
 start = time.perf_counter()
-generations["zero-shot"] = run_cached(GenerationCache(ctx.output_dir / "generations_zero_shot.json", settings),
+generations["zero-shot"] = run_cached(GenerationCache(ctx.output_dir / "generations_zero_shot.json", settings, source),
                                       test_ids, make_generator(model, zero_shot_prompt, chat), MODE, BATCH_DIALOGUES)
 print(f"\n{time.perf_counter() - start:.0f} s en esta sesión. Ejemplo de salida:\n{generations['zero-shot'][test_ids[0]]['texts'][0]}")
 
@@ -219,7 +221,8 @@ def few_shot_prompt(dialogue):
 
 
 print(f"Prompt few-shot: {len(tokenizer(few_shot_prompt(test_dialogues[0]))['input_ids'])} tokens")
-generations["few-shot"] = run_cached(GenerationCache(ctx.output_dir / "generations_few_shot.json", settings | {"shots": shot_users}),
+shot_settings = settings | {"shots": shot_users, "shot_history": SHOT_HISTORY_ITEMS}
+generations["few-shot"] = run_cached(GenerationCache(ctx.output_dir / "generations_few_shot.json", shot_settings, source),
                                      test_ids, make_generator(model, few_shot_prompt, chat), MODE, BATCH_DIALOGUES)
 
 # %% [markdown]
@@ -235,9 +238,10 @@ train_rows = [{"prompt": [{"role": "user", "content": instruction_prompt(data, d
               for d in dialogues_of["train"]]
 print(f"{len(train_rows)} ejemplos de entrenamiento. Uno:\n{train_rows[0]['completion'][0]['content']}")
 adapter_dir = ctx.output_dir / "adapter"
-tuned_settings = settings | {"style": "chat", "steps": MAX_STEPS, "batch": [BATCH_SIZE, GRAD_ACCUM], "lr": LEARNING_RATE}
-tuned_cache = GenerationCache(ctx.output_dir / "generations_lora.json", tuned_settings)
-tuned, loss_history = saved_adapter(model, adapter_dir, tuned_settings), []
+tuned_settings = settings | {"style": "chat", "steps": MAX_STEPS, "train_batch": [BATCH_SIZE, GRAD_ACCUM],
+                             "lr": LEARNING_RATE, "lora_r": LORA_R, "lora_alpha": 2 * LORA_R, "max_length": MAX_LENGTH}
+tuned_cache = GenerationCache(ctx.output_dir / "generations_lora.json", tuned_settings, source)
+tuned, loss_history = saved_adapter(model, adapter_dir, tuned_settings, source), []
 if tuned is not None:
     print(f"Adaptador de {adapter_dir} entrenado con estos mismos ajustes: se reutiliza, no se reentrena.")
 elif MODE == "load" and not tuned_cache.missing(test_ids):
@@ -247,7 +251,7 @@ else:
     start = time.perf_counter()
     tuned, loss_history = train_lora(model, tokenizer, train_rows, config, lora_config(model, r=LORA_R, alpha=2 * LORA_R))
     train_seconds = time.perf_counter() - start
-    save_adapter(tuned, adapter_dir, tuned_settings)
+    save_adapter(tuned, adapter_dir, tuned_settings, source)
     print(f"{MAX_STEPS} pasos en {train_seconds:.0f} s; pérdida {loss_history[0]['loss']:.2f} → {loss_history[-1]['loss']:.2f}")
     plt.figure(figsize=(6, 2.5))
     plt.plot([h["step"] for h in loss_history], [h["loss"] for h in loss_history])
@@ -327,7 +331,7 @@ for strategy in list(generations) + list(baseline_lists):
                      "mencionadas": sum(t in mentioned for ranked in lists for t in ranked),
                      "del_historial": sum(t in shown for ranked in lists for t in ranked)})
 per_dialogue = pd.DataFrame(rows)
-per_dialogue.to_csv(ctx.output_dir / "per_dialogue.csv", index=False)
+atomic_write_csv(ctx.output_dir / "per_dialogue.csv", per_dialogue)
 
 metric_columns = [c for c in per_dialogue.columns if c.startswith(("recall@", "ndcg@"))]
 summary_rows = []
@@ -361,7 +365,7 @@ for axis, metric in zip(axes, ["recall@10", "ndcg@10"], strict=False):
     axis.set_title(f"{metric} (IC 95 %, {len(test_dialogues)} diálogos)")
     axis.tick_params(axis="x", rotation=20)
 plt.tight_layout()
-plt.savefig(ctx.output_dir / "strategies.png", dpi=120)
+atomic_save_figure(fig, ctx.output_dir / "strategies.png", dpi=120)
 plt.show()
 
 # %% [markdown]

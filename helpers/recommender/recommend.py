@@ -6,7 +6,7 @@ from pathlib import Path
 
 import numpy as np
 
-from helpers.io import atomic_write_json
+from helpers.io import atomic_write_json, settings_key
 from helpers.metrics import bootstrap_interval, ndcg_at_k, recall_at_k  # noqa: F401  (re-exported for the notebook)
 from helpers.recommender.redial import Dialogue, RedialData
 from helpers.text import TitleIndex, normalize_title, parse_recommendations
@@ -96,49 +96,71 @@ class CacheError(RuntimeError):
 
 
 class GenerationCache:
-    """Generated texts per dialogue in one JSON file, rewritten atomically after each dialogue."""
+    """Generated texts per dialogue in a JSON file named by the key of every setting and input (data
+    content) that shaped them: other settings get another file (generated anew, the old one kept),
+    the same settings resume. Written atomically after each batch."""
 
-    def __init__(self, path: str | Path, settings: dict):
-        self.path, self.settings = Path(path), settings
+    def __init__(self, path: str | Path, settings: dict, *inputs):
+        import json
+
+        base = Path(path)
+        self.settings, self.key = settings, settings_key(settings, *inputs)
+        self.path = base.with_name(f"{base.stem}.{self.key}{base.suffix}")
         self.results: dict[str, dict] = {}
         if self.path.exists():
-            import json
-
             try:
                 saved = json.loads(self.path.read_text(encoding="utf-8"))
-                results = saved["results"]
+                results, key = saved["results"], saved["key"]
             except (json.JSONDecodeError, KeyError, TypeError) as error:
                 raise CacheError(f"{self.path} is corrupted ({error}); it was left as it is: move or delete it "
                                  "to generate again") from None
-            if saved.get("settings") != settings:
-                raise CacheError(f"{self.path} was generated with other settings {saved.get('settings')}; "
-                                 f"these are {settings}: change OUTPUT_DIR or delete the file")
+            if key != self.key:
+                raise CacheError(f"{self.path} holds key {key}, not {self.key}: it was renamed or edited; delete it")
             self.results = results
 
     def missing(self, ids: list[str]) -> list[str]:
         """Ids without saved results (what a resumed run still has to generate)."""
         return [i for i in ids if i not in self.results]
 
+    def add_many(self, results: dict[str, dict]) -> None:
+        """Save a batch of dialogues' lists in one atomic write (a kill keeps whole batches only)."""
+        self.results.update(results)
+        atomic_write_json(self.path, {"key": self.key, "settings": self.settings, "results": self.results})
+
     def add(self, dialogue_id: str, texts: list[str], seconds: float, new_tokens: int) -> None:
         """Save one dialogue's lists and write the file atomically."""
-        self.results[dialogue_id] = {"texts": texts, "seconds": seconds, "new_tokens": new_tokens}
-        atomic_write_json(self.path, {"settings": self.settings, "results": self.results})
+        self.add_many({dialogue_id: {"texts": texts, "seconds": seconds, "new_tokens": new_tokens}})
+
+
+def batch_seed(key: str, ids: list[str]) -> int:
+    """The seed of one batch: from the cache key and the batch's ids, so a resumed run (which meets
+    the same batches) draws the same samples as an uninterrupted one."""
+    import hashlib
+
+    return int(hashlib.sha256("|".join([key, *ids]).encode()).hexdigest()[:8], 16)
 
 
 def run_cached(cache: GenerationCache, ids: list[str], generate_batch, mode: str = "generate", batch: int = 4):
-    """Fill the cache for ids with generate_batch(ids) -> (texts per id, seconds, new tokens); resumes."""
+    """Fill the cache for ids with generate_batch(ids) -> (texts per id, seconds, new tokens); resumes.
+
+    Every batch is seeded from its ids (batch_seed) before generate_batch runs."""
     from tqdm.auto import tqdm
+
+    from helpers.env import seed_everything
 
     if mode not in ("generate", "load"):
         raise ValueError(f"mode must be 'generate' or 'load', got {mode!r}")
     pending = cache.missing(ids)
     if mode == "load" and pending:
         raise CacheError(f"{cache.path} lacks {len(pending)} of {len(ids)} dialogues; use MODE='generate' to resume")
-    for start in tqdm(range(0, len(pending), batch), desc=cache.path.stem, unit="lote", disable=not pending):
+    for start in tqdm(range(0, len(pending), batch), desc=cache.path.stem.split(".")[0], unit="lote",
+                      disable=not pending):
         chunk = pending[start:start + batch]
+        seed_everything(batch_seed(cache.key, chunk))
         texts, seconds, new_tokens = generate_batch(chunk)
-        for dialogue_id, lists in zip(chunk, texts, strict=False):
-            cache.add(dialogue_id, lists, seconds / len(chunk), new_tokens // len(chunk))
+        cache.add_many({dialogue_id: {"texts": lists, "seconds": seconds / len(chunk),
+                                      "new_tokens": new_tokens // len(chunk)}
+                        for dialogue_id, lists in zip(chunk, texts, strict=False)})
     return {i: cache.results[i] for i in ids}
 
 

@@ -153,15 +153,15 @@ def test_cache_resumes_an_interrupted_run_and_loads_without_generating(tmp_path)
     assert len(calls) == 4 and set(loaded) == {"a", "c"}
     with pytest.raises(CacheError, match="lacks 1 of 2"):
         run_cached(GenerationCache(tmp_path / "g.json", settings), ["a", "z"], generate_batch, mode="load")
-    with pytest.raises(CacheError, match="other settings"):
-        GenerationCache(tmp_path / "g.json", {"model": "y"})
+    other = GenerationCache(tmp_path / "g.json", {"model": "y"})  # other settings: a file of their own
+    assert other.path != GenerationCache(tmp_path / "g.json", settings).path and other.missing(["a"]) == ["a"]
 
 
 def test_corrupted_cache_is_reported_and_left_untouched(tmp_path):
-    path = tmp_path / "g.json"
+    path = GenerationCache(tmp_path / "g.json", {}).path
     path.write_text('{"settings": {}, "results": {"a": ')
     with pytest.raises(CacheError, match="corrupted"):
-        GenerationCache(path, {})
+        GenerationCache(tmp_path / "g.json", {})
     assert path.read_text() == '{"settings": {}, "results": {"a": '
 
 

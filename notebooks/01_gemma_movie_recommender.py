@@ -120,8 +120,7 @@ ctx = set_up(NOTEBOOK, PROFILE, SEED, OUTPUT_DIR)
 source = Path(DATA_DIR) if DATA_DIR else data_dir() / "movielens-100k" / "redial"
 data = load_redial(source)
 print(f"{source}: {len(data.dialogues)} diálogos de {len(data.history)} usuarios, {len(data.item_map)} películas")
-print(f"Ids ausentes de item_map.json por sección: {dict(data.missing_items)}; "
-      f"diálogos sin transcripción: {len(data.missing_transcripts)}")
+print(data.report())
 example = next(iter(data.dialogues.values()))
 print(f"\nDiálogo {example.conversation_id} (usuario {example.user_id}):")
 print("\n".join(f"{speaker}: {text}" for speaker, text in example.turns))
@@ -136,7 +135,9 @@ print(f"\nGustos: {data.titles(example.likes)}; disgustos: {data.titles(example.
 splits = split_users(data.history, (0.8, 0.1, 0.1), SEED)
 assert not (set(splits["train"]) & set(splits["test"]) or set(splits["train"]) & set(splits["validation"])
             or set(splits["validation"]) & set(splits["test"]))
-dialogues_of = {part: [d for u in users for d in data.by_user(u) if d.rec_items] for part, users in splits.items()}
+# A dialogue whose targets are all missing from item_map.json cannot be scored: it is left out, and counted.
+dialogues_of = {part: [d for u in users for d in data.by_user(u) if data.evaluable(d)] for part, users in splits.items()}
+print(f"Diálogos sin objetivo conocido, fuera de la evaluación: {len(data.unknown_targets)}")
 test_dialogues = random.Random(SEED).sample(dialogues_of["test"], min(N_TEST, len(dialogues_of["test"])))
 print({part: f"{len(users)} usuarios, {len(dialogues_of[part])} diálogos" for part, users in splits.items()})
 print(f"Diálogos de prueba evaluados: {len(test_dialogues)}")

@@ -59,6 +59,21 @@ class RedialData:
     item_map: dict[str, str]
     missing_items: Counter = field(default_factory=Counter)  # ids absent from item_map, by file section
     missing_transcripts: list[str] = field(default_factory=list)
+    unknown_targets: dict[str, list[str]] = field(default_factory=dict)  # dialogue -> its targets, none in item_map
+
+    def evaluable(self, dialogue: Dialogue) -> bool:
+        """True when at least one of the dialogue's targets is in item_map (else no recall can be scored)."""
+        return any(i in self.item_map for i in dialogue.rec_items)
+
+    def report(self) -> str:
+        """One line on what the files lack: ids absent from item_map and dialogues left out of evaluation."""
+        absent = sum(self.missing_items.values())
+        line = f"{absent} ids ausentes de item_map.json ({dict(self.missing_items)})"
+        if self.unknown_targets:
+            shown = ", ".join(list(self.unknown_targets)[:5]) + (", ..." if len(self.unknown_targets) > 5 else "")
+            line += (f"; {len(self.unknown_targets)} diálogos sin ningún objetivo en item_map.json se excluyen "
+                     f"de la evaluación: {shown}")
+        return line + f"; diálogos sin transcripción: {len(self.missing_transcripts)}"
 
     def by_user(self, user_id: str) -> list[Dialogue]:
         """All dialogues of one user."""
@@ -69,20 +84,40 @@ class RedialData:
         return [self.item_map[i] for i in item_ids if i in self.item_map]
 
 
-def _read_json(path: Path):
+def _decode(data: bytes, path: Path, first_line: int = 1) -> str:
+    """UTF-8 text, or an error naming the file and the line of the first bad byte."""
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        line = first_line + data.count(b"\n", 0, error.start)
+        raise RedialFormatError(f"{path}: line {line}: not UTF-8 text (byte 0x{data[error.start]:02x}); "
+                                "LLM-REDIAL files are UTF-8: convert the file (e.g. iconv -t UTF-8)") from None
+
+
+def _read_json(path: Path, value_type: type):
+    try:
+        loaded = json.loads(_decode(path.read_bytes(), path))
     except json.JSONDecodeError as error:
         raise RedialFormatError(f"{path}: line {error.lineno}: not valid JSON ({error.msg})") from None
+    if not isinstance(loaded, dict) or not all(isinstance(v, value_type) for v in loaded.values()):
+        raise RedialFormatError(f"{path}: line 1: expected an object of id -> {value_type.__name__}")
+    return loaded
+
+
+def _ids(value, path: Path, number: int, what: str) -> list[str]:
+    """A list of item ids as strings, or an error naming the file, line and field."""
+    if not isinstance(value, list) or not all(isinstance(i, (str, int)) and not isinstance(i, bool) for i in value):
+        raise RedialFormatError(f"{path}: line {number}: {what} must be a list of item ids, got {type(value).__name__}")
+    return [str(i) for i in value]
 
 
 def read_transcripts(path: Path) -> dict[str, list[tuple[str, str]]]:
     """Conversation.txt as {conversation id: [(speaker, text), ...]}."""
     transcripts: dict[str, list[tuple[str, str]]] = {}
     current = None
-    with open(path, encoding="utf-8") as handle:
-        for number, line in enumerate(handle, 1):
-            text = line.strip()
+    with open(path, "rb") as handle:
+        for number, raw in enumerate(handle, 1):
+            text = _decode(raw, path, number).strip()
             if re.fullmatch(r"\d+", text):
                 current = transcripts.setdefault(text, [])
                 continue
@@ -106,13 +141,15 @@ def load_redial(data_dir: str | Path) -> RedialData:
     absent = [name for name in FILES if not (folder / name).exists()]
     if absent:
         raise FileNotFoundError(f"{folder}: missing {absent}; an LLM-REDIAL Movie folder holds {list(FILES)}")
-    item_map = {str(k): v for k, v in _read_json(folder / "item_map.json").items()}
-    user_index = _read_json(folder / "user_ids.json")
+    item_map = {str(k): v for k, v in _read_json(folder / "item_map.json", str).items()}
+    user_index = _read_json(folder / "user_ids.json", int)
     transcripts = read_transcripts(folder / "Conversation.txt")
     data = RedialData({}, {}, {}, user_index, item_map)
     path = folder / "final_data.jsonl"
-    with open(path, encoding="utf-8") as handle:
-        for number, line in enumerate(handle, 1):
+    owner: dict[str, tuple[str, int]] = {}  # conversation id -> (user, line): each belongs to one user
+    with open(path, "rb") as handle:
+        for number, raw in enumerate(handle, 1):
+            line = _decode(raw, path, number)
             if not line.strip():
                 continue
             try:
@@ -122,24 +159,39 @@ def load_redial(data_dir: str | Path) -> RedialData:
             if not isinstance(record, dict) or len(record) != 1:
                 raise RedialFormatError(f"{path}: line {number}: expected one {{user_id: {{...}}}} object")
             (user_id, payload), = record.items()
+            if not isinstance(payload, dict):
+                raise RedialFormatError(f"{path}: line {number}: user {user_id}'s value must be an object")
             for key in ("history_interaction", "Conversation"):
                 if key not in payload:
                     raise RedialFormatError(f"{path}: line {number}: user {user_id} has no {key!r}")
-            data.history[user_id] = [str(i) for i in payload["history_interaction"]]
-            data.might_like[user_id] = [str(i) for i in payload.get("user_might_like", [])]
-            for entry in payload["Conversation"]:
+            data.history[user_id] = _ids(payload["history_interaction"], path, number, "history_interaction")
+            data.might_like[user_id] = _ids(payload.get("user_might_like", []), path, number, "user_might_like")
+            conversations = payload["Conversation"]
+            if not isinstance(conversations, list) or not all(isinstance(e, dict) for e in conversations):
+                raise RedialFormatError(f"{path}: line {number}: 'Conversation' must be a list of objects")
+            for entry in conversations:
                 for key, inner in entry.items():
                     conversation_id = key.removeprefix("conversation_")
+                    if conversation_id in owner:
+                        other, line_of = owner[conversation_id]
+                        raise RedialFormatError(f"{path}: line {number}: conversation {conversation_id} of user {user_id}"
+                                                f" is already user {other}'s (line {line_of}); each belongs to one user")
+                    owner[conversation_id] = (user_id, number)
+                    if not isinstance(inner, dict):
+                        raise RedialFormatError(f"{path}: line {number}: {key} must be an object")
                     if conversation_id not in transcripts:
                         data.missing_transcripts.append(conversation_id)
                     data.dialogues[conversation_id] = Dialogue(
                         conversation_id, user_id, transcripts.get(conversation_id, []),
-                        *[[str(i) for i in inner.get(part, [])] for part in ("user_likes", "user_dislikes", "rec_item")])
+                        *[_ids(inner.get(part, []), path, number, f"{key}.{part}")
+                          for part in ("user_likes", "user_dislikes", "rec_item")])
             for section, ids in [("history", data.history[user_id]), ("might_like", data.might_like[user_id])]:
                 data.missing_items[section] += sum(i not in item_map for i in ids)
     for dialogue in data.dialogues.values():
         for section in ("likes", "dislikes", "rec_items"):
             data.missing_items[section] += sum(i not in item_map for i in getattr(dialogue, section))
+        if dialogue.rec_items and not data.evaluable(dialogue):
+            data.unknown_targets[dialogue.conversation_id] = dialogue.rec_items
     return data
 
 

@@ -133,3 +133,10 @@ def test_a_chat_too_short_says_how_many_examples_it_has_and_needs():
         time_split([])
     train, test = time_split([{"time": f"2023-01-0{i}T10:00:00"} for i in range(1, 3)])
     assert len(train) == 1 and len(test) == 1
+
+
+def test_year_first_within_one_month_is_read_by_the_shortest_span():
+    # Read day-first, these dates would run from 2005 to 2020 in order: only the span tells them apart.
+    text = "".join(f"23-03-{day:02d}, 10:00 - Ana: día {day}\n" for day in range(5, 21))
+    messages = parse_export(text)
+    assert messages[0].timestamp == datetime(2023, 3, 5, 10) and messages[-1].timestamp == datetime(2023, 3, 20, 10)

@@ -134,7 +134,8 @@ def run_cached(cache: GenerationCache, ids: list[str], generate_batch, mode: str
     pending = cache.missing(ids)
     if mode == "load" and pending:
         raise CacheError(f"{cache.path} lacks {len(pending)} of {len(ids)} dialogues; use MODE='generate' to resume")
-    for start in tqdm(range(0, len(pending), batch), desc=cache.path.stem, unit="lote", disable=not pending):
+    label = f"Generando listas ({cache.path.stem.removeprefix('generations_')})"
+    for start in tqdm(range(0, len(pending), batch), desc=label, unit="lote", disable=not pending):
         chunk = pending[start:start + batch]
         texts, seconds, new_tokens = generate_batch(chunk)
         for dialogue_id, lists in zip(chunk, texts, strict=False):

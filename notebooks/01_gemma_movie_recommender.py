@@ -109,6 +109,7 @@ from helpers.recommender.recommend import (GenerationCache, ItemSimilarity, boot
 from helpers.recommender.redial import load_redial, split_users
 from helpers.registry import model_for
 from helpers.text import TitleIndex
+from helpers.tracking import tracking_fields
 from helpers.training import (lora_config, loss_figure, save_adapter, saved_adapter, saved_loss_history, sft_config,
                               train_lora)
 from helpers.recommender.uncertainty import (PARAPHRASES, decompose, jaccard_consistency, next_token_distributions, reading,
@@ -116,6 +117,7 @@ from helpers.recommender.uncertainty import (PARAPHRASES, decompose, jaccard_con
 
 NOTEBOOK = "01_gemma_movie_recommender"
 ctx = set_up(NOTEBOOK, PROFILE, SEED, OUTPUT_DIR)
+tracking_fields(REPORT_TO, ctx.output_dir / "trainer")  # a tracker that cannot run fails now, not before training
 
 # %% [markdown]
 # ## Los datos: diálogos indexados por id y por usuario

@@ -94,11 +94,13 @@ from helpers.metrics import save_metrics
 from helpers.models import load_causal_lm
 from helpers.paths import data_dir
 from helpers.registry import model_for
+from helpers.tracking import tracking_fields
 from helpers.training import completion_perplexity, lora_config, loss_figure, sft_config, train_lora
 from helpers.persona.whatsapp import authors, check_author, parse_export
 
 NOTEBOOK = "02_whatsapp_persona_chatbot"
 ctx = set_up(NOTEBOOK, PROFILE, SEED, OUTPUT_DIR)
+tracking_fields(REPORT_TO, ctx.output_dir / "trainer")  # a tracker that cannot run fails now, not before training
 private = bool(CHAT_FILE)
 show_text = SHOW_PRIVATE_TEXT or not private
 

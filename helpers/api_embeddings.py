@@ -68,8 +68,11 @@ class ApiEmbedder:
         """Embed texts into an (n, dimension) float32 array."""
         if isinstance(texts, str):
             raise TypeError("encode expects a list of strings; wrap a single text in a list")
+        from tqdm.auto import tqdm
+
         size = batch_size or self.batch_size
-        rows = [row for start in range(0, len(texts), size) for row in self._batch(list(texts[start:start + size]))]
+        starts = tqdm(range(0, len(texts), size), desc=f"Embeddings {self.name}", unit="lote", disable=not show_progress)
+        rows = [row for start in starts for row in self._batch(list(texts[start:start + size]))]
         vectors = np.asarray(rows, dtype=np.float32).reshape(len(texts), -1)
         self.dimension = vectors.shape[1] if len(texts) else self.dimension
         return vectors

@@ -7,11 +7,11 @@ from dataclasses import dataclass
 
 PROFILES = ("local", "gpu")
 
-# Safe everywhere: nothing here stops a user who set the variable otherwise.
+# Safe everywhere: nothing here stops a user who set the variable otherwise. WANDB_MODE is left to
+# the user: trackers only run when REPORT_TO asks (helpers.tracking checks the key or offline mode).
 _DEFAULTS = {
     "GRADIO_ANALYTICS_ENABLED": "False",  # otherwise gradio does DNS look-ups at import
     "TOKENIZERS_PARALLELISM": "false",  # forked DataLoader workers would deadlock and warn
-    "WANDB_MODE": "offline",  # no key and no network must not fail a run
     "HF_HUB_DISABLE_TELEMETRY": "1",
 }
 
@@ -34,21 +34,21 @@ def set_hub_offline(offline: bool = True) -> None:
 
 
 def seed_everything(seed: int) -> None:
-    """Seed random, numpy and (when installed) torch, on every device."""
+    """Seed random, numpy and torch on every device with transformers.set_seed (imported only here).
+
+    PYTHONHASHSEED is not set: Python reads it once at start-up, so setting it at runtime does nothing."""
+    if _has_module("transformers"):
+        from transformers import set_seed
+
+        set_seed(seed)
+        return
     random.seed(seed)
-    os.environ["PYTHONHASHSEED"] = str(seed)
     try:
         import numpy as np
 
         np.random.seed(seed)
     except ImportError:
         pass
-    if "torch" in sys.modules or _has_module("torch"):
-        import torch
-
-        torch.manual_seed(seed)
-        if torch.cuda.is_available():
-            torch.cuda.manual_seed_all(seed)
 
 
 def _has_module(name: str) -> bool:

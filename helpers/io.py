@@ -52,15 +52,6 @@ def atomic_write_csv(path: str | os.PathLike, frame, **to_csv) -> Path:
     return atomic_write_text(path, frame.to_csv(**({"index": False} | to_csv)))
 
 
-def atomic_save_figure(figure, path: str | os.PathLike, **savefig) -> Path:
-    """Save a matplotlib figure atomically, in the format its suffix names."""
-    import io
-
-    buffer = io.BytesIO()
-    figure.savefig(buffer, format=Path(path).suffix.lstrip(".") or "png", **savefig)
-    return atomic_write_bytes(path, buffer.getvalue())
-
-
 @contextmanager
 def atomic_dir(path: str | os.PathLike):
     """Yield a temporary sibling folder to fill; on success it takes path's place by rename, so a
@@ -113,19 +104,46 @@ def read_json(path: str | os.PathLike) -> Any:
         ) from None
 
 
+def save_figure(figure, path: str | os.PathLike, dpi: int = 120, **savefig) -> Path:
+    """Save a matplotlib figure atomically; the format comes from the suffix (.png, .svg, .pdf)."""
+    import io
+
+    path = Path(path)
+    if not path.suffix:
+        raise ValueError(f"{path}: give the figure a suffix such as .png, it sets the format")
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format=path.suffix[1:], dpi=dpi, **({"bbox_inches": "tight"} | savefig))
+    return atomic_write_bytes(path, buffer.getvalue())
+
+
 def save_session(path: str | os.PathLike, objects: dict[str, Any]) -> Path:
-    """Pickle named results with dill, atomically, for a later kernel (models are left out: reload them)."""
+    """Pickle named results with dill, atomically, for a later kernel (models are left out: reload them).
+
+    dill, unlike pickle, keeps functions and classes defined in the notebook itself."""
     import dill
 
     return atomic_write_bytes(path, dill.dumps(objects))
 
 
-def load_session(path: str | os.PathLike) -> dict[str, Any]:
-    """The objects saved by save_session."""
+def load_session(path: str | os.PathLike, into: dict | None = None) -> dict[str, Any]:
+    """The objects saved by save_session; into=globals() puts them back as the kernel's variables."""
+    import pickle
+
     import dill
 
-    with open(path, "rb") as handle:
-        return dill.load(handle)
+    path = Path(path)
+    if not path.exists():
+        raise FileNotFoundError(f"{path}: no saved session here (save_session writes it)")
+    try:
+        with open(path, "rb") as handle:
+            objects = dill.load(handle)
+    except (pickle.UnpicklingError, EOFError) as error:
+        raise ValueError(f"{path}: not a session written by save_session ({error})") from None
+    if not isinstance(objects, dict):
+        raise ValueError(f"{path}: a session holds a dict of named objects, found {type(objects).__name__}")
+    if into is not None:
+        into.update(objects)
+    return objects
 
 
 def content_hash(*inputs: str | os.PathLike | bytes) -> str:

@@ -15,19 +15,27 @@ def lora_config(model, r: int = 8, alpha: int = 16, dropout: float = 0.05, parts
 
 
 def sft_config(output_dir: str | Path, max_steps: int, batch_size: int = 4, grad_accum: int = 8,
-               learning_rate: float = 2e-4, max_length: int = 512, seed: int = 0, **extra):
-    """An SFTConfig: cosine schedule, loss on completions only, bf16 on a GPU, use_cpu on CPU."""
+               learning_rate: float = 2e-4, max_length: int = 512, seed: int = 0, report_to: str = "none",
+               run_name: str | None = None, **overrides):
+    """An SFTConfig: cosine schedule, loss on completions only, bf16 on a GPU, use_cpu on CPU.
+
+    report_to: "none", "wandb", "tensorboard" or "trackio" (helpers.tracking); any other SFTConfig or
+    TrainingArguments field passed by name replaces the default chosen here."""
     import torch
     from trl import SFTConfig
 
+    from helpers.tracking import tracking_fields
+
     cuda = torch.cuda.is_available()
-    return SFTConfig(
+    fields = dict(
         output_dir=str(output_dir), max_steps=max_steps, per_device_train_batch_size=batch_size,
         gradient_accumulation_steps=grad_accum, learning_rate=learning_rate, lr_scheduler_type="cosine",
-        warmup_steps=min(10, max_steps // 10), logging_steps=1, save_strategy="no", report_to="none",
+        warmup_steps=min(10, max_steps // 10), logging_steps=1, save_strategy="no",
         max_length=max_length, completion_only_loss=True, seed=seed,
         bf16=cuda and torch.cuda.is_bf16_supported(), use_cpu=not cuda, dataloader_num_workers=0,
-        disable_tqdm=False, **extra)
+        disable_tqdm=False)
+    fields |= tracking_fields(report_to, output_dir, run_name)
+    return SFTConfig(**(fields | overrides))
 
 
 def train_lora(model, tokenizer, train_rows: list[dict], config, peft_config):
@@ -46,17 +54,41 @@ def train_lora(model, tokenizer, train_rows: list[dict], config, peft_config):
 
 
 ADAPTER_SETTINGS = "training_settings.json"
+LOSS_HISTORY = "loss_history.json"
 
 
-def save_adapter(tuned, adapter_dir: str | Path, settings: dict, *inputs) -> Path:
-    """Save a LoRA adapter and its settings marker (the key of every setting and of the training
-    data's content) as one step: both go into a temporary folder that replaces adapter_dir by rename."""
+def save_adapter(tuned, adapter_dir: str | Path, settings: dict, *inputs, history: list[dict] | None = None) -> Path:
+    """Save a LoRA adapter, its loss history and its settings marker (the key of every setting and of the
+    training data's content) as one step: all go into a temporary folder that replaces adapter_dir by rename."""
     from helpers.io import atomic_dir, atomic_write_json, settings_key
 
     with atomic_dir(adapter_dir) as staged:
         tuned.save_pretrained(staged)
+        if history is not None:
+            atomic_write_json(staged / LOSS_HISTORY, history)
         atomic_write_json(staged / ADAPTER_SETTINGS, {"key": settings_key(settings, *inputs), "settings": settings})
     return Path(adapter_dir) / ADAPTER_SETTINGS
+
+
+def saved_loss_history(adapter_dir: str | Path) -> list[dict]:
+    """The loss history saved beside an adapter ([] when none was saved)."""
+    from helpers.io import read_json
+
+    path = Path(adapter_dir) / LOSS_HISTORY
+    return read_json(path) if path.exists() else []
+
+
+def loss_figure(history: list[dict], title: str = "Entrenamiento LoRA", ylabel: str = "pérdida"):
+    """A matplotlib figure of the training loss per step (Spanish labels)."""
+    import matplotlib.pyplot as plt
+
+    if not history:
+        raise ValueError("no loss history to plot: the trainer logged no loss")
+    fig, ax = plt.subplots(figsize=(6, 3))
+    ax.plot([h["step"] for h in history], [h["loss"] for h in history], marker="." if len(history) < 30 else None)
+    ax.set(xlabel="paso", ylabel=ylabel, title=title)
+    fig.tight_layout()
+    return fig
 
 
 def saved_adapter(model, adapter_dir: str | Path, settings: dict, *inputs):
@@ -83,13 +115,14 @@ def saved_adapter(model, adapter_dir: str | Path, settings: dict, *inputs):
     return PeftModel.from_pretrained(model, str(adapter_dir)).eval()
 
 
-def completion_perplexity(model, tokenizer, rows: list[dict], max_length: int = 512) -> float:
+def completion_perplexity(model, tokenizer, rows: list[dict], max_length: int = 512, progress: bool = True) -> float:
     """exp(mean negative log-likelihood) of the completion tokens given their prompts."""
     import torch
+    from tqdm.auto import tqdm
 
     total_nll, total_tokens = 0.0, 0
     model.eval()
-    for row in rows:
+    for row in tqdm(rows, desc="Perplejidad", unit="respuesta", disable=not progress or len(rows) < 2):
         prompt = tokenizer.apply_chat_template(row["prompt"], tokenize=False, add_generation_prompt=True)
         full = tokenizer.apply_chat_template(row["prompt"] + row["completion"], tokenize=False)
         prompt_length = len(tokenizer(prompt, add_special_tokens=False)["input_ids"])

@@ -78,6 +78,7 @@ BATCH_SIZE = 4  # ejemplos por paso (el original: 4)
 GRAD_ACCUM = 8  # acumulación de gradiente (el original: 8)
 LEARNING_RATE = 2e-4  # tasa de aprendizaje de LoRA, programa coseno
 LORA_R = 8  # rango de LoRA
+REPORT_TO = "none"  # seguimiento del entrenamiento: "none", "wandb", "tensorboard" o "trackio"
 MAX_LENGTH = 768  # tokens por ejemplo de entrenamiento
 N_UNCERTAINTY = 5  # diálogos de prueba para el análisis de incertidumbre
 BOOTSTRAP = 2000  # remuestreos para los intervalos del 95 %
@@ -85,6 +86,8 @@ MATCH_THRESHOLD = 80  # puntuación mínima de rapidfuzz para aceptar un título
 
 # %%
 import random
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -92,10 +95,11 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 from IPython.display import display
+from tqdm.auto import tqdm
 
 from helpers.env import set_up
 from helpers.generation import generate, sample_lists
-from helpers.io import atomic_save_figure, atomic_write_csv, atomic_write_text, save_session
+from helpers.io import atomic_write_csv, atomic_write_text, save_figure, save_session
 from helpers.metrics import save_metrics
 from helpers.models import free_memory, load_causal_lm
 from helpers.paths import data_dir
@@ -105,11 +109,15 @@ from helpers.recommender.recommend import (GenerationCache, ItemSimilarity, boot
 from helpers.recommender.redial import load_redial, split_users
 from helpers.registry import model_for
 from helpers.text import TitleIndex
-from helpers.training import lora_config, save_adapter, saved_adapter, sft_config, train_lora
-from helpers.recommender.uncertainty import PARAPHRASES, decompose, jaccard_consistency, next_token_distributions, reading
+from helpers.tracking import tracking_fields
+from helpers.training import (lora_config, loss_figure, save_adapter, saved_adapter, saved_loss_history, sft_config,
+                              train_lora)
+from helpers.recommender.uncertainty import (PARAPHRASES, decompose, jaccard_consistency, next_token_distributions, reading,
+                                             split_figure)
 
 NOTEBOOK = "01_gemma_movie_recommender"
 ctx = set_up(NOTEBOOK, PROFILE, SEED, OUTPUT_DIR)
+tracking_fields(REPORT_TO, ctx.output_dir / "trainer")  # a tracker that cannot run fails now, not before training
 
 # %% [markdown]
 # ## Los datos: diálogos indexados por id y por usuario
@@ -231,7 +239,16 @@ generations["few-shot"] = run_cached(GenerationCache(ctx.output_dir / "generatio
 # Para cada diálogo de entrenamiento, una lista objetivo de 10: el objetivo real, películas que
 # el usuario valora y la conversación no menciona, su historial y, para completar, las 20 más
 # populares. LoRA con trl: lote 4 x acumulación 8, lr 2e-4 coseno, `MAX_STEPS` pasos, bf16 en GPU.
-# El modelo ajustado aprende a responder en formato chat.
+# El modelo ajustado aprende a responder en formato chat. La curva de pérdida se guarda en `loss.png`.
+#
+# **Seguimiento (opcional).** `REPORT_TO = "wandb"` registra el entrenamiento en tu proyecto de
+# Weights & Biases (`WANDB_PROJECT`, por defecto `llm-studies`). La clave se lee de la variable de
+# entorno `WANDB_API_KEY`, de `wandb login` o, en Colab, del secreto `WANDB_API_KEY` (icono de la
+# llave); nunca la escribas en una celda. Sin red, `WANDB_MODE=offline` guarda la ejecución en
+# `<resultados>/trainer/wandb/` y `wandb sync <resultados>/trainer/wandb/offline-run-*` la sube
+# después. `"tensorboard"` escribe en `<resultados>/trainer/runs/` (`tensorboard --logdir ...`) y
+# `"trackio"` guarda en local (`trackio show`). Los paquetes no vienen con `make setup`:
+# `pip install -r requirements-tracking.txt`.
 
 # %%
 train_rows = [{"prompt": [{"role": "user", "content": instruction_prompt(data, d, N_RECS, HISTORY_ITEMS)}],
@@ -244,20 +261,20 @@ tuned_settings = settings | {"style": "chat", "steps": MAX_STEPS, "train_batch":
 tuned_cache = GenerationCache(ctx.output_dir / "generations_lora.json", tuned_settings, source)
 tuned, loss_history = saved_adapter(model, adapter_dir, tuned_settings, source), []
 if tuned is not None:
+    loss_history = saved_loss_history(adapter_dir)
     print(f"Adaptador de {adapter_dir} entrenado con estos mismos ajustes: se reutiliza, no se reentrena.")
 elif MODE == "load" and not tuned_cache.missing(test_ids):
     print("No hay adaptador guardado: las listas LoRA se leen y la incertidumbre usará el modelo base.")
 else:
-    config = sft_config(ctx.output_dir / "trainer", MAX_STEPS, BATCH_SIZE, GRAD_ACCUM, LEARNING_RATE, MAX_LENGTH, SEED)
+    config = sft_config(ctx.output_dir / "trainer", MAX_STEPS, BATCH_SIZE, GRAD_ACCUM, LEARNING_RATE, MAX_LENGTH, SEED,
+                        report_to=REPORT_TO, run_name=NOTEBOOK)
     start = time.perf_counter()
     tuned, loss_history = train_lora(model, tokenizer, train_rows, config, lora_config(model, r=LORA_R, alpha=2 * LORA_R))
     train_seconds = time.perf_counter() - start
-    save_adapter(tuned, adapter_dir, tuned_settings, source)
+    save_adapter(tuned, adapter_dir, tuned_settings, source, history=loss_history)
     print(f"{MAX_STEPS} pasos en {train_seconds:.0f} s; pérdida {loss_history[0]['loss']:.2f} → {loss_history[-1]['loss']:.2f}")
-    plt.figure(figsize=(6, 2.5))
-    plt.plot([h["step"] for h in loss_history], [h["loss"] for h in loss_history])
-    plt.xlabel("paso")
-    plt.ylabel("pérdida")
+if loss_history:
+    save_figure(loss_figure(loss_history), ctx.output_dir / "loss.png")
     plt.show()
 generations["LoRA"] = run_cached(tuned_cache, test_ids,
                                  make_generator(tuned, lambda d: instruction_prompt(data, d, N_RECS, HISTORY_ITEMS), True),
@@ -366,7 +383,7 @@ for axis, metric in zip(axes, ["recall@10", "ndcg@10"], strict=False):
     axis.set_title(f"{metric} (IC 95 %, {len(test_dialogues)} diálogos)")
     axis.tick_params(axis="x", rotation=20)
 plt.tight_layout()
-atomic_save_figure(fig, ctx.output_dir / "strategies.png", dpi=120)
+save_figure(fig, ctx.output_dir / "strategies.png")
 plt.show()
 
 # %% [markdown]
@@ -376,28 +393,33 @@ plt.show()
 # como Hou et al. (2024): **total** = entropía de la media; **epistémica** = media de las entropías
 # (la duda que queda con la petición aclarada); **aleatoria** = total − epistémica = información
 # mutua entre la salida y la aclaración (cuánto depende la respuesta de cómo se pide). La
-# **consistencia** es el solapamiento (Jaccard) de las listas voraces entre paráfrasis.
+# **consistencia** es el solapamiento (Jaccard) de las listas voraces entre paráfrasis. La figura
+# `uncertainty.png` apila, por diálogo, la parte epistémica y la aleatoria: la altura es la total.
 
 # %%
 uncertainty_model = tuned if tuned is not None else model
 uncertainty_rows = []
-for dialogue in test_dialogues[:N_UNCERTAINTY]:
+for dialogue in tqdm(test_dialogues[:N_UNCERTAINTY], desc="Incertidumbre", unit="diálogo"):
     prompts = [instruction_prompt(data, dialogue, N_RECS, HISTORY_ITEMS, request=p) for p in PARAPHRASES]
-    figures = decompose(next_token_distributions(uncertainty_model, tokenizer, prompts, chat=True))
+    figures = decompose(next_token_distributions(uncertainty_model, tokenizer, prompts, chat=True, progress=False))
     lists = generate(uncertainty_model, tokenizer, prompts, max_new_tokens=MAX_NEW_TOKENS, batch_size=len(prompts),
                      progress=False).texts
     matched = [{t for t in ranked if t} for ranked in ranked_lists(lists, catalogue, N_RECS)]
     uncertainty_rows.append({"diálogo": dialogue.conversation_id, **figures, "consistencia": jaccard_consistency(matched)})
 uncertainty = pd.DataFrame(uncertainty_rows)
 display(uncertainty.round(3))
+save_figure(split_figure(uncertainty["diálogo"], uncertainty["epistemic"], uncertainty["aleatoric"]),
+            ctx.output_dir / "uncertainty.png")
+plt.show()
 mean_uncertainty = uncertainty[["total", "aleatoric", "epistemic"]].mean().to_dict()
 for line in reading(mean_uncertainty, uncertainty["consistencia"].mean(), len(tokenizer)):
     print("-", line)
 
 # %% [markdown]
 # ## Guardar la sesión (dill)
-# Los resultados, no los modelos (se recargan desde la carpeta del adaptador): otro kernel los
-# recupera con `helpers.io.load_session`.
+# Como el original, guardamos la sesión con `dill` para retomarla en otro kernel sin volver a
+# generar. Guardamos los resultados con nombre, no los modelos (pesan gigas y se recargan desde la
+# carpeta del adaptador): `dill.dump_module()` guardaría el kernel entero, modelos incluidos.
 
 # %%
 session_path = save_session(ctx.output_dir / "session.dill", {
@@ -407,6 +429,31 @@ session_path = save_session(ctx.output_dir / "session.dill", {
 print(session_path)
 del model, tuned, uncertainty_model
 free_memory()
+
+# %% [markdown]
+# ### Retomar la sesión en un kernel nuevo
+# Tras reiniciar el kernel (o en otro cuaderno), sin cargar modelos ni generar nada:
+# ```python
+# from helpers.io import load_session
+# load_session("outputs/01_gemma_movie_recommender/session.dill", into=globals())
+# per_dialogue.groupby("estrategia")["recall@10"].mean()  # las variables guardadas vuelven a existir
+# ```
+# La celda siguiente lo hace de verdad en un proceso de Python nuevo y sigue desde ahí: recalcula
+# Recall@10 por estrategia a partir de `per_dialogue` y lo compara con `summary`.
+
+# %%
+restore = f"""
+from helpers.io import load_session
+load_session({str(session_path)!r}, into=globals())
+again = per_dialogue.groupby("estrategia", sort=False)["recall@10"].mean()
+assert (again - summary["recall@10"]).abs().max() < 1e-12
+print({{name: round(value, 3) for name, value in again.items()}})
+"""
+fresh = subprocess.run([sys.executable, "-c", restore], capture_output=True, text=True,
+                       env=os.environ | {"PYTHONPATH": os.pathsep.join(p for p in sys.path if p)})
+if fresh.returncode != 0:
+    raise RuntimeError(f"La sesión no se pudo retomar en un proceso nuevo:\n{fresh.stderr}")
+print(f"Kernel nuevo, Recall@10 desde la sesión: {fresh.stdout.strip()}")
 
 # %% [markdown]
 # ## Conclusiones automáticas

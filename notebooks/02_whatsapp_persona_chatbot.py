@@ -69,6 +69,7 @@ BATCH_SIZE = 2  # ejemplos por paso y dispositivo (el original: 4)
 GRAD_ACCUM = 4  # acumulación de gradiente (el original: 8)
 LEARNING_RATE = 2e-4  # tasa de aprendizaje, programa coseno
 LORA_R = 8  # rango de LoRA
+REPORT_TO = "none"  # seguimiento del entrenamiento: "none", "wandb", "tensorboard" o "trackio"
 MAX_LENGTH = 256  # tokens por ejemplo
 N_EVAL = 40  # ejemplos reservados para la perplejidad; 0: todos
 N_SAMPLES = 8  # contextos reservados para comparar respuestas y estilo
@@ -88,16 +89,18 @@ from helpers.persona.chat_data import (SEPARATOR, anonymise, as_chat_example, cl
                                style_stats, time_split, training_examples)
 from helpers.env import set_up
 from helpers.generation import generate
-from helpers.io import atomic_write_json
+from helpers.io import atomic_write_json, save_figure
 from helpers.metrics import save_metrics
 from helpers.models import load_causal_lm
 from helpers.paths import data_dir
 from helpers.registry import model_for
-from helpers.training import completion_perplexity, lora_config, sft_config, train_lora
+from helpers.tracking import tracking_fields
+from helpers.training import completion_perplexity, lora_config, loss_figure, sft_config, train_lora
 from helpers.persona.whatsapp import authors, check_author, parse_export
 
 NOTEBOOK = "02_whatsapp_persona_chatbot"
 ctx = set_up(NOTEBOOK, PROFILE, SEED, OUTPUT_DIR)
+tracking_fields(REPORT_TO, ctx.output_dir / "trainer")  # a tracker that cannot run fails now, not before training
 private = bool(CHAT_FILE)
 show_text = SHOW_PRIVATE_TEXT or not private
 
@@ -190,24 +193,27 @@ print(f"Perplejidad del modelo base en {len(eval_rows)} respuestas reservadas: {
 # %% [markdown]
 # ## Ajuste con LoRA (trl)
 # La pérdida cae solo sobre la respuesta de la persona, no sobre el contexto. En GPU se entrena en
-# bf16; en CPU, en float32.
+# bf16; en CPU, en float32. La curva se guarda en `loss.png`.
+#
+# **Seguimiento (opcional).** `REPORT_TO = "wandb"` registra el entrenamiento en tu proyecto de
+# Weights & Biases (`WANDB_PROJECT`, por defecto `llm-studies`); la clave sale de `WANDB_API_KEY`, de
+# `wandb login` o del secreto de Colab `WANDB_API_KEY`, nunca de una celda. Sin red,
+# `WANDB_MODE=offline` guarda en `<resultados>/trainer/wandb/` y `wandb sync <resultados>/trainer/wandb/offline-run-*`
+# lo sube después. También `"tensorboard"` (`<resultados>/trainer/runs/`) y `"trackio"` (local).
+# Con un chat propio, W&B recibe cifras y ajustes, no el texto del chat (no actives
+# `WANDB_LOG_MODEL`: subiría el adaptador, que ha aprendido de ese texto).
+# Los paquetes: `pip install -r requirements-tracking.txt`.
 
 # %%
 config = sft_config(ctx.output_dir / "trainer", MAX_STEPS, BATCH_SIZE, GRAD_ACCUM, LEARNING_RATE,
-                    MAX_LENGTH, SEED)
+                    MAX_LENGTH, SEED, report_to=REPORT_TO, run_name=NOTEBOOK)
 start = time.perf_counter()
 tuned, history = train_lora(model, tokenizer, train_rows, config, lora_config(model, r=LORA_R, alpha=2 * LORA_R))
 train_seconds = time.perf_counter() - start
 tuned.save_pretrained(ctx.output_dir / "adapter")
 print(f"{MAX_STEPS} pasos en {train_seconds:.0f} s; pérdida {history[0]['loss']:.2f} → {history[-1]['loss']:.2f}")
 
-fig, ax = plt.subplots(figsize=(6, 3))
-ax.plot([h["step"] for h in history], [h["loss"] for h in history])
-ax.set_xlabel("paso")
-ax.set_ylabel("pérdida (respuestas)")
-ax.set_title("Entrenamiento LoRA")
-fig.tight_layout()
-fig.savefig(ctx.output_dir / "loss.png", dpi=120)
+save_figure(loss_figure(history, ylabel="pérdida (respuestas)"), ctx.output_dir / "loss.png")
 plt.show()
 
 # %% [markdown]
@@ -239,7 +245,7 @@ fig, ax = plt.subplots(figsize=(9, 3.5))
 ax.set_title("Estilo relativo (cada fila dividida por su máximo)")
 ax.tick_params(axis="x", rotation=25)
 fig.tight_layout()
-fig.savefig(ctx.output_dir / "style.png", dpi=120)
+save_figure(fig, ctx.output_dir / "style.png")
 plt.show()
 style.round(3)
 

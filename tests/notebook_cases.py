@@ -85,11 +85,13 @@ CASES = {
                        "SHOT_HISTORY_ITEMS": 3, "MAX_STEPS": 2, "BATCH_SIZE": 1, "GRAD_ACCUM": 2, "MAX_LENGTH": 256,
                        "N_UNCERTAINTY": 2, "BOOTSTRAP": 200, "BATCH_DIALOGUES": 3},
         "check": check_movie_recommender,
+        "files": ["loss.png", "strategies.png", "uncertainty.png", "session.dill", "adapter/loss_history.json"],
     },
     "02_whatsapp_persona_chatbot": {
         "parameters": {"MAX_STEPS": 2, "BATCH_SIZE": 1, "GRAD_ACCUM": 1, "N_EVAL": 4, "N_SAMPLES": 2,
                        "PREDEFINED_PROMPTS": ["Hola, ¿qué tal estás?"], "MAX_NEW_TOKENS": 12, "MAX_LENGTH": 128},
         "check": check_whatsapp,
+        "files": ["loss.png", "style.png"],
     },
     "03_lora_sentiment": {
         "parameters": {"N_TRAIN": {"encoder": 200, "encoder_alt": 64}, "N_TEST": 100, "MAX_STEPS": 3, "BATCH_SIZE": 8,

@@ -19,6 +19,8 @@ def test_notebook_runs_on_small_parameters(name, tmp_path):
     metrics = read_metrics(output_dir)
     case["check"](metrics)
     assert (output_dir / f"{name}.ipynb").exists()
+    for saved in case.get("files", []):  # plots and sessions written beside metrics.json
+        assert (output_dir / saved).stat().st_size > 0, saved
 
 
 def test_find_notebook_by_prefix_and_errors():

@@ -153,8 +153,8 @@ def run_cached(cache: GenerationCache, ids: list[str], generate_batch, mode: str
     pending = cache.missing(ids)
     if mode == "load" and pending:
         raise CacheError(f"{cache.path} lacks {len(pending)} of {len(ids)} dialogues; use MODE='generate' to resume")
-    for start in tqdm(range(0, len(pending), batch), desc=cache.path.stem.split(".")[0], unit="lote",
-                      disable=not pending):
+    label = f"Generando listas ({cache.path.stem.split('.')[0].removeprefix('generations_')})"
+    for start in tqdm(range(0, len(pending), batch), desc=label, unit="lote", disable=not pending):
         chunk = pending[start:start + batch]
         seed_everything(batch_seed(cache.key, chunk))
         texts, seconds, new_tokens = generate_batch(chunk)

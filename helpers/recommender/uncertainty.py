@@ -36,21 +36,39 @@ def decompose(distributions: np.ndarray) -> dict:
 
 
 def next_token_distributions(model, tokenizer, texts: list[str], chat: bool, prefix: str = "1.",
-                             batch_size: int = 4) -> np.ndarray:
+                             batch_size: int = 4, progress: bool = True) -> np.ndarray:
     """Softmax of the logits for the token after prompt + prefix ("1." puts it on the first title)."""
     import torch
+    from tqdm.auto import tqdm
 
     from helpers.generation import as_messages, chat_prompt
 
     rows = []
     prompts = [(chat_prompt(tokenizer, as_messages(t, None)) if chat else t) + prefix for t in texts]
-    for start in range(0, len(prompts), batch_size):
+    starts = range(0, len(prompts), batch_size)
+    for start in tqdm(starts, desc="Distribuciones del siguiente token", unit="lote",
+                      disable=not progress or len(starts) < 2):
         encoded = tokenizer(prompts[start:start + batch_size], return_tensors="pt", padding=True,
                             add_special_tokens=not chat).to(model.device)
         with torch.inference_mode():
             logits = model(**encoded).logits[:, -1, :].float()
         rows.append(torch.softmax(logits, dim=-1).cpu().numpy())
     return np.concatenate(rows)
+
+
+def split_figure(labels: list[str], epistemic, aleatoric):
+    """Stacked bars per dialogue: epistemic below, aleatoric on top; the bar's height is the total."""
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(max(5.0, 0.9 * len(labels) + 2), 3.2))
+    names = [str(label) for label in labels]
+    ax.bar(names, epistemic, label="epistémica (del modelo)", color="C0")
+    ax.bar(names, aleatoric, bottom=epistemic, label="aleatoria (de la petición)", color="C1")
+    ax.set(xlabel="diálogo", ylabel="nats", title="Incertidumbre total por diálogo, descompuesta")
+    ax.tick_params(axis="x", rotation=30)
+    ax.legend(loc="lower right", fontsize=8)
+    fig.tight_layout()
+    return fig
 
 
 def jaccard_consistency(title_sets: list[set]) -> float:

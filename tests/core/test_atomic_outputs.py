@@ -5,7 +5,7 @@ import stat
 
 import pytest
 
-from helpers.io import atomic_dir, atomic_save_figure, atomic_write_csv, atomic_write_json
+from helpers.io import atomic_dir, save_figure, atomic_write_csv, atomic_write_json
 from helpers.metrics import save_metrics
 
 
@@ -39,9 +39,9 @@ def test_csv_and_figure_helpers_write_whole_files(tmp_path, umask_022):
     assert atomic_write_csv(tmp_path / "t.csv", frame).read_text(encoding="utf-8") == "a,b\n1,x\n2,ñ\n"
     fig, axis = plt.subplots()
     axis.plot([1, 2])
-    png = atomic_save_figure(fig, tmp_path / "f.png", dpi=50)
+    png = save_figure(fig, tmp_path / "f.png", dpi=50)
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and _mode(png) == 0o644
-    assert atomic_save_figure(fig, tmp_path / "f.svg").read_text().lstrip().startswith("<?xml")
+    assert save_figure(fig, tmp_path / "f.svg").read_text().lstrip().startswith("<?xml")
     plt.close(fig)
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []  # no temporary left
 

@@ -37,6 +37,40 @@ def test_seed_everything_repeats_random_numpy_and_torch():
     assert draw() == first
 
 
+@pytest.mark.parametrize("before", [None, "123"])
+def test_seed_everything_leaves_pythonhashseed_alone(before, monkeypatch):
+    # Python reads PYTHONHASHSEED once at start-up: setting it at runtime changes nothing but the environment.
+    monkeypatch.setenv("PYTHONHASHSEED", "0")
+    if before is None:
+        monkeypatch.delenv("PYTHONHASHSEED")
+    else:
+        monkeypatch.setenv("PYTHONHASHSEED", before)
+    seed_everything(7)
+    assert os.environ.get("PYTHONHASHSEED") == before
+
+
+def test_seed_everything_draws_what_transformers_set_seed_draws():
+    import torch
+    from transformers import set_seed
+
+    def draw():
+        return random.random(), np.random.rand(), torch.rand(1).item(), torch.randint(0, 10**6, (1,)).item()
+
+    seed_everything(11)
+    ours = draw()
+    set_seed(11)
+    assert draw() == ours
+    seed_everything(12)
+    assert draw() != ours
+
+
+def test_seed_everything_does_not_import_torch_until_called():
+    code = "import sys; from helpers.env import seed_everything; print('torch' in sys.modules, " \
+           "'transformers' in sys.modules); seed_everything(1); print('transformers' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["False", "False", "True"]
+
+
 def test_detect_device_reports_cpu_threads(monkeypatch):
     import torch
 

@@ -5,7 +5,7 @@ import stat
 
 import pytest
 
-from helpers.io import atomic_dir, save_figure, atomic_write_csv, atomic_write_json
+from helpers.io import atomic_dir, atomic_write_csv, atomic_write_json, save_figure
 from helpers.metrics import save_metrics
 
 

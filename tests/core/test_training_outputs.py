@@ -22,14 +22,14 @@ def tiny_lora():
 def test_save_adapter_keeps_the_loss_history_for_a_reused_adapter(tmp_path, tiny_lora):
     history = [{"step": 1, "loss": 2.5}, {"step": 2, "loss": 1.75}]
     settings = {"steps": 2, "lr": 2e-4}
-    save_adapter(tiny_lora, tmp_path / "with", settings, history)
+    save_adapter(tiny_lora, tmp_path / "with", settings, history=history)
     assert saved_loss_history(tmp_path / "with") == history
     save_adapter(tiny_lora, tmp_path / "without", settings)
     assert saved_loss_history(tmp_path / "without") == []
 
 
 def test_saved_adapter_is_refused_for_other_settings(tmp_path, tiny_lora):
-    save_adapter(tiny_lora, tmp_path / "a", {"steps": 2}, [])
+    save_adapter(tiny_lora, tmp_path / "a", {"steps": 2}, history=[])
     assert saved_adapter(tiny_lora.get_base_model(), tmp_path / "a", {"steps": 3}) is None
 
 

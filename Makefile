@@ -14,7 +14,7 @@ help:
 
 setup:
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --progress-bar on -r requirements.txt $(CONSTRAINTS)
+	$(PY) -m pip install --quiet --progress-bar on -r requirements.txt -r requirements-dev.txt $(CONSTRAINTS)
 	$(PY) -m pip install --quiet --no-deps -e .
 	$(PY) -m ipykernel install --sys-prefix --name llm-studies --display-name "Python (llm-studies)" >/dev/null
 	$(PY) -m ipykernel install --user --name llm-studies --display-name "Python (llm-studies)" >/dev/null

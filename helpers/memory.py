@@ -28,11 +28,13 @@ def parameter_counts(config, head: str = "causal", lora_targets: list[str] | Non
     import torch
     from transformers import AutoModel, AutoModelForCausalLM
 
-    with torch.device("meta"):  # shapes only: no memory, no download; tied weights are counted once
+    with torch.device("meta"):  # shapes only: no memory, no download
         model = (AutoModelForCausalLM if head == "causal" else AutoModel).from_config(config)
     linear = other = lora = 0
+    seen = set()  # a tied lm_head shares the embedding's tensor: count it once
     for name, module in model.named_modules():
-        own = sum(p.numel() for p in module.parameters(recurse=False))
+        own = sum(p.numel() for p in module.parameters(recurse=False) if id(p) not in seen)
+        seen.update(id(p) for p in module.parameters(recurse=False))
         is_linear = isinstance(module, torch.nn.Linear) or type(module).__name__ == "Conv1D"
         if is_linear and not name.endswith("lm_head"):  # bitsandbytes keeps lm_head in 16 bits
             linear += own

@@ -176,7 +176,7 @@ def load_for_finetuning(name: str, profile: str, max_length: int = 512):
     import torch
 
     if profile != "gpu" or not torch.cuda.is_available():
-        return load_causal_lm(name, training="lora")
+        return load_causal_lm(name, bits=budget_bits(name, "lora", length=max_length), training="lora")
     try:
         from unsloth import FastLanguageModel
     except ImportError:
@@ -190,7 +190,7 @@ def load_for_finetuning(name: str, profile: str, max_length: int = 512):
     location = str(ref.path) if ref.source in ("local", "path") else ref.location
     model, tokenizer = FastLanguageModel.from_pretrained(
         model_name=location, max_seq_length=max_length, dtype=choose_precision("cuda").dtype(),
-        load_in_4bit=budget_bits(ref.alias, "lora") == 4)
+        load_in_4bit=budget_bits(ref.alias, "lora", length=max_length) == 4)
     model.llm_studies_unsloth = True  # train_lora then adds the adapter with unsloth's get_peft_model
     if tokenizer.pad_token is None:
         tokenizer.pad_token = tokenizer.eos_token

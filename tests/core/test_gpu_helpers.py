@@ -135,7 +135,7 @@ def test_finetuning_loader_uses_unsloth_only_on_cuda_in_the_gpu_profile(monkeypa
     fake.FastLanguageModel = types.SimpleNamespace(
         from_pretrained=lambda **kw: calls.append(kw) or (types.SimpleNamespace(), tokenizer))
     monkeypatch.setitem(sys.modules, "unsloth", fake)
-    monkeypatch.setattr(models, "load_causal_lm", lambda name, training: ("plain", name, training))
+    monkeypatch.setattr(models, "load_causal_lm", lambda name, bits, training: ("plain", name, training))
     assert models.load_for_finetuning("Qwen/Qwen2.5-1.5B-Instruct", "gpu") == ("plain", "Qwen/Qwen2.5-1.5B-Instruct", "lora")
     monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
     monkeypatch.setattr(torch.cuda, "get_device_capability", lambda device=None: (7, 5))

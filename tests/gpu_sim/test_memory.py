@@ -55,3 +55,16 @@ def test_budget_bits_quantises_only_what_does_not_fit(monkeypatch):
     assert budget_bits("gemma3-270m") is None  # local models are never quantised by the budget
     monkeypatch.setenv("LLM_STUDIES_GPU_MEMORY_GB", "80")
     assert budget_bits("Qwen/Qwen2.5-7B-Instruct") is None
+
+
+def test_every_notebook_configuration_that_does_not_fit_a_t4_is_quantised_or_named(monkeypatch):
+    from helpers.memory import budget_rows
+    from helpers.models import budget_bits
+
+    rows = budget_rows()
+    assert {row["notebook"] for row in rows} == {"01", "02", "03", "04", "05", "06"}
+    monkeypatch.setenv("LLM_STUDIES_GPU_MEMORY_GB", "15")
+    for row in rows:
+        if not row["fits"]:  # the loaders must choose 4 bits for it on a T4
+            batch, length = map(int, row["batch x length"].split(" x "))
+            assert budget_bits(row["model"], row["use"], batch=batch, length=length) == 4, row

@@ -116,17 +116,13 @@ def runtime_line() -> str:
 
 def prepare_colab(notebook: str, repo: str | Path = REPO_ROOT) -> list[str]:
     """The first cell's work: install, prepare this notebook's assets, read secrets, print the runtime."""
-    import importlib
-
-    repo = Path(repo)
+    repo = Path(repo).resolve()
     cuda = _cuda_available()
     _run_pip(pip_commands(notebook, cuda, repo), repo)
-    importlib.invalidate_caches()
-    from helpers.setup.prepare import main as prepare_assets
-
     names = assets_for(notebook, with_local_models=not cuda)  # with a GPU, PROFILE='gpu' uses the Hub
-    if names:
-        prepare_assets(names)
+    if names:  # a fresh interpreter: it sees what pip just installed
+        env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(repo), os.environ.get("PYTHONPATH")]))}
+        subprocess.run([sys.executable, "-m", "helpers.setup", *names], cwd=repo, env=env, check=True)
     found = read_secrets()
     print(f"Secretos leídos: {', '.join(found) or 'ninguno'} (Colab: icono de la llave, con acceso al cuaderno)")
     print(runtime_line())

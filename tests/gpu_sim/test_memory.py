@@ -58,7 +58,7 @@ def test_budget_bits_quantises_only_what_does_not_fit(monkeypatch):
 
 
 def test_every_notebook_configuration_that_does_not_fit_a_t4_is_quantised_or_named(monkeypatch):
-    from helpers.memory import budget_rows
+    from helpers.budget import budget_rows
     from helpers.models import budget_bits
 
     rows = budget_rows()

@@ -74,7 +74,12 @@ def _run_pip(commands: list[list[str]], repo: Path) -> None:
             continue
         if mode == "dry-run" and "-e" not in command:
             command = command[:4] + ["--dry-run", "--ignore-installed"] + command[4:]
-        subprocess.run(command, check=True)
+        try:
+            subprocess.run(command, check=True)
+        except subprocess.CalledProcessError:
+            if "requirements-gpu.txt" not in " ".join(command):
+                raise
+            print("No se pudo instalar unsloth: el cuaderno entrenará LoRA con peft, sin unsloth.")
     if mode == "run":
         marker.parent.mkdir(parents=True, exist_ok=True)
         marker.touch()

@@ -179,9 +179,9 @@ def load_for_finetuning(name: str, profile: str, max_length: int = 512):
         return load_causal_lm(name, bits=budget_bits(name, "lora", length=max_length), training="lora")
     try:
         from unsloth import FastLanguageModel
-    except ImportError:
-        raise ModelNotAvailableError("unsloth is not installed: run the notebook's first cell in Colab "
-                                     "(it installs unsloth for studies 01 and 02 only)") from None
+    except ImportError:  # its install step failed or was skipped: plain peft still trains on the GPU
+        print("unsloth no está instalado (lo instala la primera celda de 01 y 02 en Colab): LoRA con peft")
+        return load_causal_lm(name, bits=budget_bits(name, "lora", length=max_length), training="lora")
     from helpers.generation import ensure_chat_template
     from helpers.precision import choose_precision
 

@@ -145,6 +145,6 @@ def test_finetuning_loader_uses_unsloth_only_on_cuda_in_the_gpu_profile(monkeypa
     assert model.llm_studies_unsloth and tok.pad_token == "</s>"
     assert calls == [{"model_name": "Qwen/Qwen2.5-7B-Instruct", "max_seq_length": 256,
                       "dtype": torch.float16, "load_in_4bit": True}]
-    monkeypatch.setitem(sys.modules, "unsloth", None)
-    with pytest.raises(models.ModelNotAvailableError, match="first cell"):
-        models.load_for_finetuning("Qwen/Qwen2.5-7B-Instruct", "gpu")
+    monkeypatch.setitem(sys.modules, "unsloth", None)  # its install step failed: peft on the GPU instead
+    assert models.load_for_finetuning("Qwen/Qwen2.5-7B-Instruct", "gpu")[0] == "plain"
+    assert len(calls) == 1

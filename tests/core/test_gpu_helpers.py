@@ -148,3 +148,16 @@ def test_finetuning_loader_uses_unsloth_only_on_cuda_in_the_gpu_profile(monkeypa
     monkeypatch.setitem(sys.modules, "unsloth", None)  # its install step failed: peft on the GPU instead
     assert models.load_for_finetuning("Qwen/Qwen2.5-7B-Instruct", "gpu")[0] == "plain"
     assert len(calls) == 1
+
+
+def test_only_the_causal_lm_finetuning_helpers_import_unsloth():
+    import re
+
+    from helpers.paths import REPO_ROOT
+
+    importers = sorted(str(p.relative_to(REPO_ROOT)) for p in [*REPO_ROOT.glob("helpers/**/*.py"),
+                                                               *REPO_ROOT.glob("notebooks/*.py")]
+                       if re.search(r"^\s*(from unsloth|import unsloth)", p.read_text(), re.M))
+    assert importers == ["helpers/models.py", "helpers/training.py"]
+    requirements = (REPO_ROOT / "requirements.txt").read_text() + (REPO_ROOT / "requirements-dev.txt").read_text()
+    assert "unsloth" not in requirements

@@ -24,8 +24,10 @@ def test_first_cell_then_data_loading_as_in_colab(name, content):
     for secret in ("HF_TOKEN", "OPENAI_API_KEY", "GEMINI_API_KEY", "WANDB_API_KEY"):
         env.pop(secret, None)
     driver = REPO_ROOT / "tests" / "gpu_sim" / "colab_driver.py"
-    notebook = content / "llm-studies" / "notebooks" / f"{name}.ipynb"
-    done = subprocess.run([sys.executable, str(driver), name, str(notebook)], cwd=content, env=env,
+    committed = content / f"{name}.committed.ipynb"
+    committed.write_bytes(subprocess.run(["git", "show", f"HEAD:notebooks/{name}.ipynb"], cwd=REPO_ROOT,
+                                         check=True, capture_output=True).stdout)
+    done = subprocess.run([sys.executable, str(driver), name, str(committed)], cwd=content, env=env,
                           capture_output=True, text=True, timeout=300)
     output = done.stdout + done.stderr
     assert done.returncode == 0, output[-3000:]

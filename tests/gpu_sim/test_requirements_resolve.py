@@ -11,9 +11,13 @@ from helpers.paths import REPO_ROOT
 TIMEOUT = 480
 
 
+def _normal(name: str) -> str:
+    return re.sub(r"[-_.]+", "-", name).lower()  # PEP 503: sqlean.py == sqlean-py
+
+
 def _pins(path) -> dict[str, str]:
     lines = [line.split("#")[0].strip() for line in path.read_text().splitlines()]
-    return {re.split(r"[=<>!~ ]", line)[0].lower().replace("_", "-"): line for line in lines if line}
+    return {_normal(re.split(r"[=<>!~ ]", line)[0]): line for line in lines if line}
 
 
 def _dry_run(requirements: list[str], tmp_path):
@@ -50,7 +54,7 @@ def test_unsloth_step_resolves_on_top_of_requirements(tmp_path):
     merged = [line for name, line in base.items() if name not in gpu] + list(gpu.values())
     done = _dry_run(merged, tmp_path)
     assert done.returncode == 0, done.stderr[-3000:]
-    chosen = {item["metadata"]["name"].lower().replace("_", "-"): item["metadata"]["version"]
+    chosen = {_normal(item["metadata"]["name"]): item["metadata"]["version"]
               for item in json.loads((tmp_path / "report.json").read_text())["install"]}
     assert chosen["unsloth"] == gpu["unsloth"].split("==")[1]
     assert chosen["torch"].split("+")[0] == __import__("torch").__version__.split("+")[0]  # torch kept

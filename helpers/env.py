@@ -73,11 +73,11 @@ class DeviceInfo:
     name: str
     memory_gb: float | None
     threads: int
-    bf16: bool
+    bf16: bool  # native bf16 (compute capability >= 8.0), not the emulation T4s report
 
     def __str__(self) -> str:
         if self.kind == "cuda":
-            return f"GPU {self.name} ({self.memory_gb:.1f} GiB), bf16={'sí' if self.bf16 else 'no'}"
+            return f"GPU {self.name} ({self.memory_gb:.1f} GiB), bf16 nativo={'sí' if self.bf16 else 'no'}"
         return f"CPU {self.name} ({self.threads} hilos de torch)"
 
 
@@ -91,10 +91,10 @@ def detect_device(threads: int | None = None) -> DeviceInfo:
         threads = int(os.environ.get("LLM_STUDIES_THREADS", 0)) or available_cpus()
     torch.set_num_threads(threads)
     if torch.cuda.is_available():
+        from helpers.precision import choose_precision
+
         props = torch.cuda.get_device_properties(0)
-        return DeviceInfo(
-            "cuda", props.name, props.total_memory / 2**30, threads, torch.cuda.is_bf16_supported()
-        )
+        return DeviceInfo("cuda", props.name, props.total_memory / 2**30, threads, choose_precision().bf16)
     if getattr(torch.backends, "mps", None) is not None and torch.backends.mps.is_available():
         return DeviceInfo("mps", "Apple MPS", None, threads, False)
     return DeviceInfo("cpu", platform.processor() or platform.machine(), None, threads, False)
@@ -127,4 +127,17 @@ def set_up(notebook: str, profile: str = "local", seed: int = 0, output_dir: str
     context = RunContext(profile, device, outputs_dir(notebook, output_dir), seed)
     summary = f" | {describe(cpu_bf16)}" if device.kind == "cpu" else ""
     print(f"Perfil: {profile} | dispositivo: {device}{summary} | resultados en: {context.output_dir}")
+    hint = profile_hint(profile, device.kind)
+    if hint:
+        print(hint)
     return context
+
+
+def profile_hint(profile: str, device_kind: str) -> str:
+    """One Spanish line when PROFILE and the runtime disagree, else an empty string."""
+    if profile == "gpu" and device_kind != "cuda":
+        return ("Aviso: PROFILE='gpu' sin GPU: los modelos del Hub irán muy lentos en CPU. En Colab elige "
+                "Entorno de ejecución > Cambiar tipo de entorno > GPU, o usa PROFILE='local'.")
+    if profile == "local" and device_kind == "cuda":
+        return "Aviso: hay GPU pero PROFILE='local' (modelos pequeños de CPU): usa PROFILE='gpu' para los del estudio original."
+    return ""

@@ -30,6 +30,36 @@ def merge_system_into_first_user(messages: list[dict]) -> list[dict]:
     return rest
 
 
+# For tokenizers with no chat template (GPT-2 Spanish): "Nombre: texto" turns, each closed by the
+# tokenizer's end-of-sequence token, so generation and the loss both know where a reply ends.
+PLAIN_CHAT_TEMPLATE = (
+    "{% for message in messages %}"
+    "{% if message['role'] == 'system' %}{{ message['content'] }}\n\n"
+    "{% else %}{{ 'Usuario' if message['role'] == 'user' else 'Asistente' }}: {{ message['content'] }}"
+    "{% if message['role'] == 'assistant' %}{{ eos_token }}{% endif %}\n{% endif %}"
+    "{% endfor %}{% if add_generation_prompt %}Asistente:{% endif %}"
+)
+
+
+_NO_THINKING = "{%- set enable_thinking = false -%}"
+
+
+def ensure_chat_template(tokenizer, name: str = ""):
+    """Give a template-less tokenizer the plain "Nombre: texto" template (with an explicit end-of-turn
+    marker) and switch thinking off in templates that have it (SmolLM3, Qwen3); returns the tokenizer."""
+    template = getattr(tokenizer, "chat_template", None)
+    if not template:
+        if tokenizer.eos_token is None:
+            raise ValueError(f"{name or 'this model'} has neither a chat template nor an end-of-sequence token")
+        tokenizer.chat_template = PLAIN_CHAT_TEMPLATE
+        print(f"{name or 'El modelo'} no trae plantilla de chat: se usa «Usuario: …/Asistente: …» "
+              f"terminado en {tokenizer.eos_token!r}")
+    elif isinstance(template, str) and "enable_thinking" in template and not template.startswith(_NO_THINKING):
+        # The original study answers directly; a top-level set wins over the template's default.
+        tokenizer.chat_template = _NO_THINKING + template
+    return tokenizer
+
+
 def chat_prompt(tokenizer, messages: list[dict], add_generation_prompt: bool = True) -> str:
     """The model's chat-template text for messages; merges the system turn where unsupported."""
     if not getattr(tokenizer, "chat_template", None):

@@ -63,12 +63,10 @@ def _from_pretrained(ref: ModelRef, loader, weights: bool = True, **kwargs):
 
 
 def default_dtype(device: str):
-    """bf16 (or fp16) on GPUs, float32 on CPU where bf16 kernels are slow."""
-    import torch
+    """bf16 on GPUs with native bf16, fp16 on older ones (T4), float32 on CPU: see helpers.precision."""
+    from helpers.precision import choose_precision
 
-    if device == "cuda":
-        return torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
-    return torch.float32
+    return choose_precision(device).dtype()
 
 
 def cpu_safe_dtype(dtype, device: str):
@@ -89,20 +87,24 @@ def quantization_config(bits: int | None):
         return None
     if bits not in (4, 8):
         raise ValueError(f"quantization bits must be 4, 8 or None, got {bits!r}")
-    import torch
     from transformers import BitsAndBytesConfig
 
     if bits == 8:
         return BitsAndBytesConfig(load_in_8bit=True)
-    compute = default_dtype("cuda" if torch.cuda.is_available() else "cpu")
+    compute = default_dtype(_device())
     return BitsAndBytesConfig(load_in_4bit=True, bnb_4bit_quant_type="nf4",
                               bnb_4bit_compute_dtype=compute, bnb_4bit_use_double_quant=True)
 
 
 def _device() -> str:
+    """'cuda' (or this process's GPU under torchrun: LOCAL_RANK) when present, else 'cpu'."""
+    import os
+
     import torch
 
-    return "cuda" if torch.cuda.is_available() else "cpu"
+    if not torch.cuda.is_available():
+        return "cpu"
+    return f"cuda:{os.environ['LOCAL_RANK']}" if "LOCAL_RANK" in os.environ else "cuda"
 
 
 def load_tokenizer(name: str, padding_side: str = "left", trust_remote_code: bool = False):
@@ -117,20 +119,65 @@ def load_tokenizer(name: str, padding_side: str = "left", trust_remote_code: boo
     return tokenizer
 
 
-def load_causal_lm(name: str, bits: int | None = None, dtype=None, trust_remote_code: bool = False):
-    """(model, tokenizer) for generation, in eval mode, on the best device, optionally 8/4-bit."""
+def load_causal_lm(name: str, bits: int | None = None, dtype=None, trust_remote_code: bool = False,
+                   training: str = "none"):
+    """(model, tokenizer) for generation, in eval mode, on the best device, optionally 8/4-bit.
+
+    A Hub model whose estimated peak (helpers.memory) does not fit the GPU loads in 4-bit."""
     from transformers import AutoModelForCausalLM
+
+    from helpers.generation import ensure_chat_template
+    from helpers.precision import choose_precision
 
     device = _device()
     ref = resolve(name)
-    kwargs = {"dtype": cpu_safe_dtype(dtype or default_dtype(device), device), "trust_remote_code": trust_remote_code}
-    if bits is not None:
+    plan = choose_precision(device)
+    if bits is None:
+        bits = budget_bits(ref.alias, training)
+    kwargs = {"dtype": cpu_safe_dtype(dtype or plan.dtype(), device), "trust_remote_code": trust_remote_code}
+    if plan.device == "cuda":
+        kwargs["attn_implementation"] = plan.attn_implementation
+    if bits is not None:  # a quantised model goes whole onto this process's device (torchrun: its rank's)
         kwargs |= {"quantization_config": quantization_config(bits), "device_map": {"": device}}
     model = _from_pretrained(ref, AutoModelForCausalLM.from_pretrained, **kwargs)
     if bits is None:
         model.to(device)
     model.eval()
-    return model, load_tokenizer(name, trust_remote_code=trust_remote_code)
+    return model, ensure_chat_template(load_tokenizer(name, trust_remote_code=trust_remote_code), name)
+
+
+def budget_bits(hub_id: str, training: str = "none", batch: int = 4, length: int = 512) -> int | None:
+    """4 when a known Hub model's estimated peak does not fit this GPU (LLM_STUDIES_GPU_MEMORY_GB
+    simulates one), else None. Local models and CPU runs without the variable are never quantised."""
+    import os
+
+    from helpers.gpu_models import HUB_CONFIGS, head_of, hub_config
+    from helpers.memory import estimate, fits
+
+    gpu_gib = gpu_memory_gib()
+    if hub_id not in HUB_CONFIGS or gpu_gib is None or head_of(hub_id) != "causal":
+        return None
+    config = hub_config(hub_id)
+    targets = lora_target_modules(config.model_type, "qkvo") if training == "lora" else None
+    peak = estimate(config, training=training, batch=batch, length=length, lora_targets=targets)
+    if fits(peak, gpu_gib):
+        return None
+    print(f"{hub_id}: ~{peak.total_gib:.1f} GiB en 16 bits no cabe en {gpu_gib:.0f} GiB de GPU: se carga en 4 bits"
+          + (" (simulado)" if os.environ.get("LLM_STUDIES_GPU_MEMORY_GB") else ""))
+    return 4
+
+
+def gpu_memory_gib() -> float | None:
+    """Memory of this process's GPU in GiB, LLM_STUDIES_GPU_MEMORY_GB when set, None without a GPU."""
+    import os
+
+    import torch
+
+    if os.environ.get("LLM_STUDIES_GPU_MEMORY_GB"):
+        return float(os.environ["LLM_STUDIES_GPU_MEMORY_GB"])
+    if not torch.cuda.is_available():
+        return None
+    return torch.cuda.get_device_properties(torch.cuda.current_device()).total_memory / 2**30
 
 
 def load_sequence_classifier(name: str, labels: list[str], trust_remote_code: bool = False):
@@ -146,18 +193,30 @@ def load_sequence_classifier(name: str, labels: list[str], trust_remote_code: bo
     return model, load_tokenizer(name, padding_side="right", trust_remote_code=trust_remote_code)
 
 
-def load_with_unsloth(name: str, max_seq_length: int = 2048, load_in_4bit: bool = True):
-    """(model, tokenizer) through unsloth's FastLanguageModel; only where CUDA is present."""
+def load_for_finetuning(name: str, profile: str, max_length: int = 512):
+    """(model, tokenizer) for causal-LM LoRA: unsloth's loader on CUDA in the gpu profile, else load_causal_lm."""
     import torch
 
-    if not torch.cuda.is_available():
-        raise ModelNotAvailableError("unsloth needs a CUDA GPU; use load_causal_lm on this machine")
+    if profile != "gpu" or not torch.cuda.is_available():
+        return load_causal_lm(name, bits=budget_bits(name, "lora", length=max_length), training="lora")
     try:
         from unsloth import FastLanguageModel
-    except ImportError:
-        raise ModelNotAvailableError("unsloth is not installed: pip install -r requirements-gpu.txt") from None
-    return FastLanguageModel.from_pretrained(model_name=name, max_seq_length=max_seq_length,
-                                             load_in_4bit=load_in_4bit, dtype=None)
+    except ImportError:  # its install step failed or was skipped: plain peft still trains on the GPU
+        print("unsloth no está instalado (lo instala la primera celda de 01 y 02 en Colab): LoRA con peft")
+        return load_causal_lm(name, bits=budget_bits(name, "lora", length=max_length), training="lora")
+    from helpers.generation import ensure_chat_template
+    from helpers.precision import choose_precision
+
+    ref = resolve(name)
+    _check_local(ref)
+    location = str(ref.path) if ref.source in ("local", "path") else ref.location
+    model, tokenizer = FastLanguageModel.from_pretrained(
+        model_name=location, max_seq_length=max_length, dtype=choose_precision("cuda").dtype(),
+        load_in_4bit=budget_bits(ref.alias, "lora", length=max_length) == 4)
+    model.llm_studies_unsloth = True  # train_lora then adds the adapter with unsloth's get_peft_model
+    if tokenizer.pad_token is None:
+        tokenizer.pad_token = tokenizer.eos_token
+    return model, ensure_chat_template(tokenizer, name)
 
 
 def free_memory() -> None:

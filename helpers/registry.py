@@ -1,5 +1,6 @@
 """Which model plays each study's roles, per profile; any one can be overridden."""
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -89,10 +90,27 @@ def model_for(study: str, role: str, profile: str = "local", override: str | Non
     return roles[role]
 
 
+TWINS_VARIABLE = "LLM_STUDIES_MODEL_TWINS"
+
+
+def twin_folder(hub_id: str):
+    """The tiny twin of a Hub model when LLM_STUDIES_MODEL_TWINS names a folder holding one, else None.
+
+    Simulations set the variable to a folder of `owner__name` model folders; nothing else does."""
+    root = os.environ.get(TWINS_VARIABLE)
+    if not root or "/" not in hub_id:
+        return None
+    folder = Path(root).expanduser() / hub_id.replace("/", "__")
+    return folder if (folder / "config.json").exists() else None
+
+
 def resolve(name: str) -> ModelRef:
     """A local alias, an existing folder, or a Hub id (owner/name), as a ModelRef."""
     if name in LOCAL_MODELS:
         return LOCAL_MODELS[name]
+    twin = twin_folder(name)
+    if twin is not None:  # the alias keeps the Hub id: memory budgets and messages use the real model
+        return ModelRef(name, "path", str(twin), "twin")
     folder = Path(name).expanduser()
     if folder.is_dir():
         return ModelRef(name, "path", str(folder), "unknown")

@@ -17,25 +17,37 @@ def lora_config(model, r: int = 8, alpha: int = 16, dropout: float = 0.05, parts
 def sft_config(output_dir: str | Path, max_steps: int, batch_size: int = 4, grad_accum: int = 8,
                learning_rate: float = 2e-4, max_length: int = 512, seed: int = 0, report_to: str = "none",
                run_name: str | None = None, **overrides):
-    """An SFTConfig: cosine schedule, loss on completions only, bf16 on a GPU, use_cpu on CPU.
+    """An SFTConfig: cosine schedule, loss on completions only, precision from helpers.precision
+    (bf16 on capability >= 8.0, fp16 autocast before), use_cpu on CPU; DDP-ready under torchrun.
 
     report_to: "none", "wandb", "tensorboard" or "trackio" (helpers.tracking); any other SFTConfig or
     TrainingArguments field passed by name replaces the default chosen here."""
-    import torch
     from trl import SFTConfig
 
+    from helpers.precision import choose_precision
     from helpers.tracking import tracking_fields
 
-    cuda = torch.cuda.is_available()
     fields = dict(
         output_dir=str(output_dir), max_steps=max_steps, per_device_train_batch_size=batch_size,
         gradient_accumulation_steps=grad_accum, learning_rate=learning_rate, lr_scheduler_type="cosine",
         warmup_steps=min(10, max_steps // 10), logging_steps=1, save_strategy="no",
         max_length=max_length, completion_only_loss=True, seed=seed,
-        bf16=cuda and torch.cuda.is_bf16_supported(), use_cpu=not cuda, dataloader_num_workers=0,
-        disable_tqdm=False)
+        dataloader_num_workers=0, disable_tqdm=False, **choose_precision().trainer_kwargs(), **ddp_kwargs())
     fields |= tracking_fields(report_to, output_dir, run_name)
     return SFTConfig(**(fields | overrides))
+
+
+def ddp_kwargs() -> dict:
+    """Trainer settings for several processes (torchrun): LoRA leaves most weights frozen, so DDP must not
+    look for unused parameters; no-op arguments in a single process."""
+    return {"ddp_find_unused_parameters": False}
+
+
+def is_main_process() -> bool:
+    """True in a single process and on rank 0 under torchrun: only it writes adapters, metrics, caches."""
+    import os
+
+    return int(os.environ.get("RANK", "0")) == 0
 
 
 def train_lora(model, tokenizer, train_rows: list[dict], config, peft_config):
@@ -43,14 +55,32 @@ def train_lora(model, tokenizer, train_rows: list[dict], config, peft_config):
     from datasets import Dataset
     from trl import SFTTrainer
 
+    from helpers.precision import upcast_trainable
+
     model.train()
+    if getattr(model, "llm_studies_unsloth", False):  # loaded by load_for_finetuning on CUDA
+        model, peft_config = _unsloth_lora(model, peft_config, config.seed), None
     trainer = SFTTrainer(model=model, args=config, train_dataset=Dataset.from_list(train_rows),
                          processing_class=tokenizer, peft_config=peft_config)
-    trainer.train()
+    if config.fp16:
+        upcast_trainable(trainer.model)  # fp16 autocast: the optimizer must step fp32 weights
+    result = trainer.train()
+    if trainer.args.world_size > 1 and is_main_process():  # throughput of all processes together
+        print(f"{result.metrics['train_samples_per_second']:.2f} ejemplos/s en {trainer.args.world_size} procesos")
     history = [{"step": e["step"], "loss": e["loss"]} for e in trainer.state.log_history if "loss" in e]
     trained = trainer.model
     trained.eval()
     return trained, history
+
+
+def _unsloth_lora(model, peft_config, seed: int):
+    """The same LoRA (rank, alpha, dropout, targets) through unsloth's get_peft_model."""
+    from unsloth import FastLanguageModel
+
+    return FastLanguageModel.get_peft_model(
+        model, r=peft_config.r, lora_alpha=peft_config.lora_alpha, lora_dropout=peft_config.lora_dropout,
+        target_modules=sorted(peft_config.target_modules), use_gradient_checkpointing="unsloth",
+        random_state=seed)
 
 
 ADAPTER_SETTINGS = "training_settings.json"
@@ -62,6 +92,8 @@ def save_adapter(tuned, adapter_dir: str | Path, settings: dict, *inputs, histor
     training data's content) as one step: all go into a temporary folder that replaces adapter_dir by rename."""
     from helpers.io import atomic_dir, atomic_write_json, settings_key
 
+    if not is_main_process():  # under torchrun every rank holds the same weights: one writer
+        return Path(adapter_dir) / ADAPTER_SETTINGS
     with atomic_dir(adapter_dir) as staged:
         tuned.save_pretrained(staged)
         if history is not None:

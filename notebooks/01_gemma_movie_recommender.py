@@ -48,13 +48,14 @@ import os
 import subprocess
 import sys
 
-if "google.colab" in sys.modules and not os.path.isdir("llm-studies"):
-    REPO_URL = os.environ.get("LLM_STUDIES_REPO_URL", "https://github.com/llm-studies/llm-studies.git")
-    subprocess.run(["git", "clone", "--depth=1", REPO_URL, "llm-studies"], check=True)
-    # Colab keeps its own CUDA torch: requirements.txt only asks for torch>=2.6.
-    subprocess.run([sys.executable, "-m", "pip", "install", "-q", "-e", "llm-studies",
-                    "-r", "llm-studies/requirements.txt", "-r", "llm-studies/requirements-gpu.txt"], check=True)
+if "google.colab" in sys.modules:
+    if not os.path.isdir("llm-studies"):
+        REPO_URL = os.environ.get("LLM_STUDIES_REPO_URL", "https://github.com/llm-studies/llm-studies.git")
+        subprocess.run(["git", "clone", "--depth=1", REPO_URL, "llm-studies"], check=True)
     sys.path.insert(0, os.path.abspath("llm-studies"))
+    from helpers.colab import prepare_colab  # instala, prepara los datos de este cuaderno, secretos, GPU
+
+    prepare_colab("01_gemma_movie_recommender", "llm-studies")
 
 # %% tags=["parameters"]
 PROFILE = "local"  # "local": Gemma 3 270M empaquetado en CPU; "gpu": google/gemma-2b-it del Hub
@@ -101,7 +102,7 @@ from helpers.env import set_up
 from helpers.generation import generate, sample_lists
 from helpers.io import atomic_write_csv, atomic_write_text, save_figure, save_session
 from helpers.metrics import save_metrics
-from helpers.models import free_memory, load_causal_lm
+from helpers.models import free_memory, load_for_finetuning
 from helpers.paths import data_dir
 from helpers.recommender.recommend import (GenerationCache, ItemSimilarity, bootstrap_interval, completion_prompt, fine_tune_target,
                                instruction_prompt, most_popular, numbered, popularity, popularity_concentration,
@@ -165,7 +166,7 @@ print("Las 5 más populares en entrenamiento:", popular_titles[:5])
 
 # %%
 model_name = model_for(NOTEBOOK, MODEL_ROLE, PROFILE)
-model, tokenizer = load_causal_lm(model_name)
+model, tokenizer = load_for_finetuning(model_name, PROFILE, MAX_LENGTH)  # unsloth en GPU (perfil gpu)
 chat = PROMPT_STYLE == "chat"
 print(f"{model_name} en {model.device}; prompts de tipo {'chat' if chat else 'continuación'}")
 

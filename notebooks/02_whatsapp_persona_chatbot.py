@@ -43,13 +43,14 @@ import os
 import subprocess
 import sys
 
-if "google.colab" in sys.modules and not os.path.isdir("llm-studies"):
-    REPO_URL = os.environ.get("LLM_STUDIES_REPO_URL", "https://github.com/llm-studies/llm-studies.git")
-    subprocess.run(["git", "clone", "--depth=1", REPO_URL, "llm-studies"], check=True)
-    # Colab keeps its own CUDA torch: requirements.txt only asks for torch>=2.6.
-    subprocess.run([sys.executable, "-m", "pip", "install", "-q", "-e", "llm-studies",
-                    "-r", "llm-studies/requirements.txt", "-r", "llm-studies/requirements-gpu.txt"], check=True)
+if "google.colab" in sys.modules:
+    if not os.path.isdir("llm-studies"):
+        REPO_URL = os.environ.get("LLM_STUDIES_REPO_URL", "https://github.com/llm-studies/llm-studies.git")
+        subprocess.run(["git", "clone", "--depth=1", REPO_URL, "llm-studies"], check=True)
     sys.path.insert(0, os.path.abspath("llm-studies"))
+    from helpers.colab import prepare_colab  # instala, prepara los datos de este cuaderno, secretos, GPU
+
+    prepare_colab("02_whatsapp_persona_chatbot", "llm-studies")
 
 # %% tags=["parameters"]
 PROFILE = "local"  # "local": Gemma 3 270M en CPU; "gpu": los modelos del original desde el Hub
@@ -91,7 +92,7 @@ from helpers.env import set_up
 from helpers.generation import generate
 from helpers.io import atomic_write_json, save_figure
 from helpers.metrics import save_metrics
-from helpers.models import load_causal_lm
+from helpers.models import load_for_finetuning
 from helpers.paths import data_dir
 from helpers.registry import model_for
 from helpers.tracking import tracking_fields
@@ -168,7 +169,7 @@ if show_text:
 
 # %%
 generator = model_for(NOTEBOOK, GENERATOR_ROLE, PROFILE)
-model, tokenizer = load_causal_lm(generator)
+model, tokenizer = load_for_finetuning(generator, PROFILE, MAX_LENGTH)  # unsloth en GPU (perfil gpu)
 train_rows = [as_chat_example(e, AUTHOR) for e in train_examples]
 test_rows = [as_chat_example(e, AUTHOR) for e in test_examples]
 eval_rows = test_rows[: N_EVAL or None]

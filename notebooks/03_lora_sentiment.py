@@ -45,13 +45,14 @@ import os
 import subprocess
 import sys
 
-if "google.colab" in sys.modules and not os.path.isdir("llm-studies"):
-    REPO_URL = os.environ.get("LLM_STUDIES_REPO_URL", "https://github.com/llm-studies/llm-studies.git")
-    subprocess.run(["git", "clone", "--depth=1", REPO_URL, "llm-studies"], check=True)
-    # Colab keeps its own CUDA torch: requirements.txt only asks for torch>=2.6.
-    subprocess.run([sys.executable, "-m", "pip", "install", "-q", "-e", "llm-studies",
-                    "-r", "llm-studies/requirements.txt", "-r", "llm-studies/requirements-gpu.txt"], check=True)
+if "google.colab" in sys.modules:
+    if not os.path.isdir("llm-studies"):
+        REPO_URL = os.environ.get("LLM_STUDIES_REPO_URL", "https://github.com/llm-studies/llm-studies.git")
+        subprocess.run(["git", "clone", "--depth=1", REPO_URL, "llm-studies"], check=True)
     sys.path.insert(0, os.path.abspath("llm-studies"))
+    from helpers.colab import prepare_colab  # instala, prepara los datos de este cuaderno, secretos, GPU
+
+    prepare_colab("03_lora_sentiment", "llm-studies")
 
 # %% tags=["parameters"]
 PROFILE = "local"  # "local": modelos empaquetados en CPU; "gpu": DeBERTa-v3 / RoBERTa / Qwen-7B del Hub

@@ -84,16 +84,16 @@ def predict(model, tokenizer, texts: list[str], batch_size: int = 64, max_length
 
 
 def training_arguments(output_dir, run: ClassifierRun, batch_size: int, seed: int, max_steps: int = -1):
-    """TrainingArguments: linear decay with warm-up, no checkpoints, bf16 on a GPU."""
-    import torch
+    """TrainingArguments: linear decay with warm-up, no checkpoints, precision by GPU capability."""
     from transformers import TrainingArguments
 
-    cuda = torch.cuda.is_available()
+    from helpers.precision import choose_precision
+
     return TrainingArguments(
         output_dir=str(output_dir), num_train_epochs=run.epochs, max_steps=max_steps,
         per_device_train_batch_size=batch_size, learning_rate=run.learning_rate, warmup_steps=0.06,
         weight_decay=0.01, logging_steps=10, save_strategy="no", eval_strategy="no", report_to="none",
-        seed=seed, data_seed=seed, use_cpu=not cuda, bf16=cuda and torch.cuda.is_bf16_supported(),
+        seed=seed, data_seed=seed, **choose_precision().trainer_kwargs(),
         dataloader_num_workers=0, disable_tqdm=False, **run.extra)
 
 

@@ -1,0 +1,34 @@
+"""gpu-profile dry run: every notebook with PROFILE='gpu', each Hub model replaced by its tiny twin."""
+
+import pytest
+
+from helpers.notebook_runner import NotebookFailed, read_metrics, run_notebook
+from tests.notebook_cases import CASES
+
+# The smallest parameters of tests/notebook_cases.py, plus what the gpu profile needs offline.
+GPU_OVERRIDES = {
+    # jina needs remote code (refused in one sentence, tests/core/test_gpu_helpers.py): the other embedder runs;
+    # Phi-3.5 in 4 bits builds the bitsandbytes config and loads the twin quantised on CPU.
+    "04_rag_bash_manual": {"EMBEDDER_ROLES": ["embedder"], "GENERATORS": [["generator", 0], ["generator_alt", 4]]},
+    "06_embeddings_movie_recommender": {"EMBEDDER_ROLES": ["embedder", "embedder_multilingual"]},
+}
+# Failures owned by another issue: expected only with this exact error, so any other failure still fails.
+KNOWN_ELSEWHERE = {"03_lora_sentiment": ("list_models", "issue 19: HfApi.list_models(task=) raises TypeError")}
+NOTEBOOKS = [name for name, case in CASES.items() if "parameters" in case]
+
+
+@pytest.mark.parametrize("name", NOTEBOOKS)
+def test_notebook_runs_with_gpu_profile_on_twins(name, tmp_path, twins_dir, monkeypatch):
+    monkeypatch.setenv("LLM_STUDIES_MODEL_TWINS", str(twins_dir))
+    monkeypatch.setenv("LLM_STUDIES_GPU_MEMORY_GB", "15")  # budget decisions as on a 15 GB T4
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    parameters = {**CASES[name]["parameters"], **GPU_OVERRIDES.get(name, {}), "PROFILE": "gpu"}
+    try:
+        output_dir = run_notebook(name, tmp_path / name, parameters, progress=False)
+    except NotebookFailed as error:
+        marker, reason = KNOWN_ELSEWHERE.get(name, (None, ""))
+        if marker and marker in str(error) and "TypeError" in str(error):
+            pytest.xfail(reason)
+        raise
+    metrics = read_metrics(output_dir)
+    assert metrics["profile"] == "gpu"

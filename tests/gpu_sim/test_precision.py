@@ -1,0 +1,84 @@
+"""Precision and attention chosen by compute capability, with a faked T4 (7.5) and a faked A100 (8.0)."""
+
+import re
+from pathlib import Path
+
+import pytest
+import torch
+
+import helpers.precision as precision
+from helpers.paths import REPO_ROOT
+
+
+def _fake_gpu(monkeypatch, capability, flash_installed):
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    monkeypatch.setattr(torch.cuda, "get_device_capability", lambda device=None: capability)
+    monkeypatch.setattr(torch.cuda, "is_bf16_supported", lambda *a, **k: True)  # what a T4 reports (emulated)
+    monkeypatch.setattr(precision, "flash_attention_importable", lambda: flash_installed)
+
+
+@pytest.mark.parametrize("flash_installed", [True, False])
+def test_t4_gets_fp16_autocast_and_sdpa_even_with_flash_attn_installed(monkeypatch, flash_installed):
+    _fake_gpu(monkeypatch, (7, 5), flash_installed)
+    plan = precision.choose_precision()
+    assert (plan.device, plan.dtype_name, plan.attn_implementation) == ("cuda", "float16", "sdpa")
+    assert plan.trainer_kwargs() == {"bf16": False, "fp16": True, "use_cpu": False}
+    assert plan.full_training_dtype() == torch.float32  # GradScaler needs fp32 weights under fp16
+    assert "fp16" in plan.describe() and "7.5" in plan.describe()
+
+
+@pytest.mark.parametrize("flash_installed,attention", [(True, "flash_attention_2"), (False, "sdpa")])
+def test_a100_gets_bf16_and_flash_only_when_installed(monkeypatch, flash_installed, attention):
+    _fake_gpu(monkeypatch, (8, 0), flash_installed)
+    plan = precision.choose_precision()
+    assert plan.dtype() == torch.bfloat16 and plan.attn_implementation == attention
+    assert plan.trainer_kwargs() == {"bf16": True, "fp16": False, "use_cpu": False}
+    assert plan.model_kwargs() == {"dtype": torch.bfloat16, "attn_implementation": attention}
+
+
+def test_cpu_is_float32_sdpa_and_models_follow_the_plan(monkeypatch):
+    from helpers.models import default_dtype
+
+    plan = precision.choose_precision("cpu")
+    assert plan.trainer_kwargs() == {"bf16": False, "fp16": False, "use_cpu": True}
+    assert default_dtype("cpu") == torch.float32
+    _fake_gpu(monkeypatch, (7, 5), True)
+    assert default_dtype("cuda:1") == torch.float16  # a torchrun rank's device keeps the GPU's plan
+
+
+def test_device_info_reports_native_bf16_not_the_emulated_one(monkeypatch):
+    from helpers.env import detect_device
+
+    _fake_gpu(monkeypatch, (7, 5), False)
+
+    class Props:
+        name, total_memory = "Tesla T4", 15 * 2**30
+
+    monkeypatch.setattr(torch.cuda, "get_device_properties", lambda device=0: Props())
+    info = detect_device(threads=1)
+    assert info.kind == "cuda" and info.bf16 is False and "bf16 nativo=no" in str(info)
+
+
+def test_lora_on_fp16_base_trains_fp32_adapters():
+    from peft import LoraConfig, get_peft_model
+    from transformers import GPT2Config, GPT2LMHeadModel
+
+    model = GPT2LMHeadModel(GPT2Config(n_embd=32, n_layer=1, n_head=2, vocab_size=64)).half()
+    tuned = get_peft_model(model, LoraConfig(r=4, target_modules=["c_attn"], task_type="CAUSAL_LM"))
+    precision.upcast_trainable(tuned)
+    trainable = [p for p in tuned.parameters() if p.requires_grad]
+    assert trainable and all(p.dtype == torch.float32 for p in trainable)
+    assert any(p.dtype == torch.float16 for p in tuned.parameters() if not p.requires_grad)
+
+
+def test_no_code_decides_precision_outside_the_helper():
+    pattern = re.compile(r"is_bf16_supported\(|\bbf16=|\bfp16=|attn_implementation\s*=")
+    allowed = {Path("helpers/precision.py")}
+    offenders = []
+    for path in [*REPO_ROOT.glob("helpers/**/*.py"), *REPO_ROOT.glob("notebooks/*.py")]:
+        relative = path.relative_to(REPO_ROOT)
+        if relative in allowed or relative.name.startswith("05_chatbot_workshop"):
+            continue  # the workshop's exercise 4 asks students to pick the attention kernel themselves
+        offenders += [f"{relative}:{n}" for n, line in enumerate(path.read_text().splitlines(), 1)
+                      if pattern.search(line)]
+    assert offenders == []

@@ -79,11 +79,13 @@ def build() -> list:
     return [py_path, ipynb_path]
 
 
-def solution_namespace(exercises=(1, 2, 3, 4, 5), **parameters) -> dict:
-    """Run the solutions' set-up and the definition cells of the given exercises; return the namespace."""
+def solution_namespace(exercises=(1, 2, 3, 4, 5), source: str | None = None, **parameters) -> dict:
+    """Run the set-up and the definition cells of the given exercises (of source, default the solutions)."""
     import jupytext
 
-    notebook = jupytext.read(NOTEBOOKS_DIR / f"{SOLUTIONS}.py")
+    if source is None:
+        source = (NOTEBOOKS_DIR / f"{SOLUTIONS}.py").read_text(encoding="utf-8")
+    notebook = jupytext.reads(source, fmt="py:percent")
     namespace: dict = {"__name__": "workshop_solutions"}
     code = [c for c in notebook.cells if c.cell_type == "code"]
     tags = [c.metadata.get("tags", []) for c in code]

@@ -6,66 +6,11 @@ import traceback
 from pathlib import Path
 
 from helpers.io import atomic_write_json
-
-
-class CheckFailed(AssertionError):
-    """A check whose expectation was not met; the message says what was expected and what came."""
-
-
-def expect(condition, message: str) -> None:
-    """Fail the check with message unless condition holds."""
-    if not condition:
-        raise CheckFailed(message)
-
-
-def function(ns: dict, name: str):
-    """The student's object called name, or a failure saying it is missing."""
-    expect(name in ns, f"no se encuentra `{name}`: ¿ejecutaste la celda que la define?")
-    return ns[name]
-
-
-class GenerateSpy:
-    """Wraps model.generate to record each call's input ids, parameters and output."""
-
-    def __init__(self, model):
-        self.model, self.calls = model, []
-        self.original = model.generate
-        model.generate = self
-
-    def __call__(self, *args, **kwargs):
-        output = self.original(*args, **kwargs)
-        self.calls.append({"input_ids": kwargs.get("input_ids", args[0] if args else None),
-                           "kwargs": kwargs, "output": output})
-        return output
-
-    def parameter(self, name: str, call: int = -1):
-        """The value generate received for name (keyword or generation_config), or None."""
-        kwargs = self.calls[call]["kwargs"]
-        return kwargs[name] if name in kwargs else getattr(kwargs.get("generation_config"), name, None)
-
-    def new_ids(self, call: int = -1):
-        """The ids generate added after the prompt in a call."""
-        record = self.calls[call]
-        output = record["output"]
-        output = output.sequences if hasattr(output, "sequences") else output
-        return output[0, record["input_ids"].shape[-1]:]
-
-
-class Context:
-    """What the checks share: the tiny model's folder, its tokenizer, options."""
-
-    def __init__(self, tiny_folder: Path, browser: bool, screenshot: Path | None):
-        from transformers import AutoTokenizer
-
-        self.folder, self.browser, self.screenshot = str(tiny_folder), browser, screenshot
-        self.tokenizer = AutoTokenizer.from_pretrained(self.folder)
-
-    def model(self):
-        """A fresh copy of the tiny model, float32, eval mode, on CPU."""
-        import torch
-        from transformers import AutoModelForCausalLM
-
-        return AutoModelForCausalLM.from_pretrained(self.folder, dtype=torch.float32).eval()
+from helpers.workshop.check_tools import CheckFailed, Context
+from helpers.workshop.checks_context import check_3
+from helpers.workshop.checks_deploy import check_5
+from helpers.workshop.checks_optim import check_4
+from helpers.workshop.checks_setup import check_1, check_2
 
 
 def _student_frame(error: BaseException):
@@ -124,11 +69,6 @@ def _free_notebook_models(ns: dict) -> None:
 
 def checks() -> dict:
     """{exercise: check function}."""
-    from helpers.workshop.checks_context import check_3
-    from helpers.workshop.checks_deploy import check_5
-    from helpers.workshop.checks_optim import check_4
-    from helpers.workshop.checks_setup import check_1, check_2
-
     return {1: check_1, 2: check_2, 3: check_3, 4: check_4, 5: check_5}
 
 

@@ -1,6 +1,6 @@
 """Checks of exercise 3: conversation memory, truncation within the budget, Spanish and English roles."""
 
-from helpers.workshop.checks import GenerateSpy, expect, function
+from helpers.workshop.check_tools import GenerateSpy, expect, function
 
 SYSTEM = "MARCA-SISTEMA: responde siempre en español."
 TURNS = 30

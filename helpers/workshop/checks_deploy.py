@@ -7,7 +7,7 @@ import threading
 import urllib.request
 from pathlib import Path
 
-from helpers.workshop.checks import GenerateSpy, expect, function
+from helpers.workshop.check_tools import GenerateSpy, expect, function
 
 SYSTEM_MARK = "MARCA-WEB"
 

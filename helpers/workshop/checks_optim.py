@@ -2,7 +2,7 @@
 
 import torch
 
-from helpers.workshop.checks import GenerateSpy, expect, function
+from helpers.workshop.check_tools import GenerateSpy, expect, function
 from helpers.workshop.fakes import simulated_gpu
 
 FIGURES = ("latencia_s", "tiempo_primer_token_s", "tokens_por_segundo", "memoria_pico_mb")

@@ -4,7 +4,7 @@ import os
 import tempfile
 from pathlib import Path
 
-from helpers.workshop.checks import GenerateSpy, expect, function
+from helpers.workshop.check_tools import GenerateSpy, expect, function
 from helpers.workshop.fakes import simulated_gpu
 
 

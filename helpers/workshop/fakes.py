@@ -85,3 +85,12 @@ def simulated_gpu(capability=(7, 5), name="Tesla T4 (simulada)"):
             stack.enter_context(mock.patch.object(torch.cuda, attribute, value))
         stack.enter_context(mock.patch.object(AutoModelForCausalLM, "from_pretrained", fake_load))
         yield loads
+
+
+@contextmanager
+def hidden_gpu():
+    """CUDA reported unavailable: the checks grade the same CPU behaviour on a GPU machine (Colab) as here."""
+    import torch
+
+    with mock.patch.object(torch.cuda, "is_available", lambda: False):
+        yield

@@ -75,4 +75,4 @@ def context_manager_200_turns() -> dict:
     return {"workshop_context_200_turns": {
         "unit": "s", "baseline": naive, "candidate": cached, "ratio": naive / cached, "target": None,
         "turns": TURNS, "budget": BUDGET, "final_prompt_tokens": final, "fits": final <= BUDGET,
-        "kept_messages": len(manager.mensajes), "naive_kept_messages": len(messages)}}
+        "kept_messages": len(manager.historial), "naive_kept_messages": len(messages)}}

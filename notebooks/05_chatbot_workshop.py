@@ -25,9 +25,14 @@
 # make grade NB=notebooks/05_chatbot_workshop.ipynb
 # ```
 #
-# El corrector ejecuta tu cuaderno sin interfaz y dice, ejercicio por ejercicio, qué funciona y
-# qué no (qué se esperaba y qué ha devuelto tu código). Comprueba comportamientos, no cómo los
-# programas.
+# El corrector ejecuta tu cuaderno sin interfaz (con el perfil que elijas en `PROFILE`) y dice,
+# ejercicio por ejercicio, qué funciona y qué no: qué se esperaba, qué ha devuelto tu código y,
+# si una celda tuya falló, el error con su celda y su línea. Comprueba comportamientos, no cómo
+# los programas: cada ejercicio dice debajo **lo que comprueba el corrector**. Para ir rápido,
+# sus comprobaciones usan un modelo diminuto de pesos aleatorios con el tokenizador del modelo de
+# chat. Un ejercicio cuyas celdas dan error, o que aún lanza `NotImplementedError`, no se supera.
+# Las preguntas teóricas se revisan por conceptos clave: una respuesta vacía no se supera y una
+# que no los menciona queda para «revisar a mano».
 #
 # **Modelos.** Perfil `local` (CPU, sin red): Qwen2.5-Coder-0.5B-Instruct empaquetado para
 # chatear y Gemma 3 270M (modelo base). Perfil `gpu`: cualquier id del Hub (la hoja sugiere
@@ -58,10 +63,13 @@ OUTPUT_DIR = ""  # carpeta de resultados; vacío: outputs/<cuaderno>/
 MAX_NEW_TOKENS = 48  # tokens por respuesta en las demostraciones
 VARIANTES_DEMO = ["base", "4bit", "sliding_window", "todo"]  # configuraciones del ejercicio 4
 TEXTO_PRUEBA = "Explica en dos frases qué es una red neuronal."  # texto de la medición de rendimiento
+PASOS_PERSONA = 15  # pasos de entrenamiento del adaptador LoRA con los ejemplos del personaje
+TASA_PERSONA = 2e-3  # tasa de aprendizaje de ese entrenamiento
 LANZAR_WEB = False  # True: abre el chat web (127.0.0.1) al final; sin interfaz, déjalo en False
 PUERTO = 7860  # puerto del chat web
 
 # %%
+import os
 import time
 from pathlib import Path
 
@@ -72,6 +80,8 @@ from helpers.env import set_up
 from helpers.metrics import save_metrics
 from helpers.paths import cache_dir
 from helpers.registry import model_for, resolve
+from helpers.workshop.gpu import precision_and_attention
+from helpers.workshop.persona import PERSONA, persona_answer, train_persona
 
 ctx = set_up("05_chatbot_workshop", PROFILE, SEED, OUTPUT_DIR)
 MODELO_CHAT = model_for("05_chatbot_workshop", "chat", PROFILE)
@@ -88,10 +98,18 @@ print(f"Modelo de chat: {MODELO_CHAT} · modelo base: {MODELO_BASE}")
 
 # %% [markdown]
 # ## Ejercicio 1 · Entorno y modelo base
-# 1. Define una carpeta de caché para los modelos con variables de entorno (`HF_HOME`).
-# 2. `cargar_modelo(nombre_modelo)` devuelve `(modelo, tokenizador)`, el modelo en modo
-#    evaluación y en media precisión cuando el dispositivo lo permite.
-# 3. `verificar_dispositivo()` informa del dispositivo (nombre y memoria de la GPU si la hay).
+# 1. `configurar_cache(carpeta=None)`: la caché de modelos en una carpeta, con variables de entorno.
+# 2. `verificar_dispositivo()` devuelve un `torch.device` (`cuda` si hay GPU, si no `cpu`) e informa
+#    del nombre y la memoria de la GPU cuando la hay.
+# 3. `cargar_modelo(nombre_modelo)` devuelve `(modelo, tokenizador)`: el modelo en modo evaluación,
+#    en media precisión en la GPU y en float32 en la CPU.
+#
+# **Lo que comprueba el corrector:**
+# - `configurar_cache(carpeta)` pone `HF_HOME` en esa carpeta, la crea y la devuelve.
+# - Simula una GPU disponible (sin tenerla): `verificar_dispositivo()` debe devolver
+#   `torch.device("cuda")` y `cargar_modelo` debe pedir media precisión (`float16`, o `bfloat16` en
+#   GPUs de capacidad 8.0 o más) y llevar el modelo a `cuda`.
+# - Sin GPU: `torch.device("cpu")`, pesos en `float32`, modelo en modo evaluación y con `pad_token`.
 
 # %% tags=["ejercicio-1"]
 def configurar_cache(carpeta=None):
@@ -101,22 +119,23 @@ def configurar_cache(carpeta=None):
 
 
 def verificar_dispositivo():
-    """A dict with the device ('cuda' or 'cpu'), its name and, on a GPU, its memory in GB."""
+    """torch.device('cuda') when a GPU is available, else torch.device('cpu'); prints what it found."""
     # Pista: torch.cuda.is_available(), torch.cuda.get_device_name(0),
     # torch.cuda.get_device_properties(0).total_memory
     raise NotImplementedError("TODO 1")
 
 
 def cargar_modelo(nombre_modelo):
-    """(model, tokenizer): eval mode, float16 on a GPU and float32 on CPU, with a pad token."""
+    """(model, tokenizer): eval mode, half precision on a GPU and float32 on CPU, with a pad token."""
     # Pista: AutoTokenizer / AutoModelForCausalLM.from_pretrained(ruta_modelo(nombre_modelo), dtype=...)
     # en CPU float32 (la media precisión es lenta allí); modelo.eval(); si no hay pad_token, usa el eos.
+    # precision_and_attention() dice qué media precisión admite la GPU (bf16 solo desde la capacidad 8.0).
     raise NotImplementedError("TODO 1")
 
 
 # %%
 configurar_cache()
-dispositivo = verificar_dispositivo()["dispositivo"]
+dispositivo = verificar_dispositivo()
 modelo, tokenizador = cargar_modelo(MODELO_CHAT)
 entrada = tokenizador("La capital de Francia es", return_tensors="pt").to(modelo.device)
 salida = modelo.generate(**entrada, max_new_tokens=8, do_sample=False, pad_token_id=tokenizador.pad_token_id)
@@ -126,7 +145,18 @@ print(tokenizador.decode(salida[0], skip_special_tokens=True))
 # ## Ejercicio 2 · Entrada y generación
 # `preprocesar_entrada` tokeniza con truncado; `generar_respuesta` genera con parámetros
 # razonables por defecto y devuelve solo el texto nuevo, limpio; `crear_prompt_sistema` escribe
-# el mensaje de sistema; `interaccion_simple` encadena todo para unas preguntas.
+# el mensaje de sistema; `interaccion_simple` encadena todo para unas preguntas (con `modelo` y
+# `tokenizador` del ejercicio 1).
+#
+# **Lo que comprueba el corrector:**
+# - `preprocesar_entrada(texto, tokenizador, longitud_maxima)` no pasa de `longitud_maxima` tokens.
+# - La respuesta es exactamente el texto nuevo: ni un token del prompt (se compara con los tokens
+#   que generó el modelo) y sin tokens especiales.
+# - `max_new_tokens`, `do_sample`, `temperature` y `top_p` de `parametros_generacion` llegan a
+#   `generate` tal como se pidieron (cambian el muestreo), y sin ellos se muestrea con valores
+#   razonables.
+# - `interaccion_simple(preguntas)` se ejecuta, devuelve `[(pregunta, respuesta)]` y el texto de
+#   `crear_prompt_sistema` llega al modelo dentro del prompt.
 
 # %% tags=["ejercicio-2"]
 def preprocesar_entrada(texto, tokenizador, longitud_maxima=512):
@@ -158,46 +188,85 @@ respuestas_simples = interaccion_simple()
 
 # %% [markdown]
 # ## Ejercicio 3 · Contexto de la conversación
-# `GestorContexto` guarda los mensajes, construye el prompt completo (con la plantilla de chat
-# del tokenizador si la tiene) y, cuando el historial no cabe en `longitud_maxima` tokens, quita
-# los turnos más antiguos **sin quitar nunca el mensaje de sistema**. Cuenta los tokens de cada
-# mensaje una sola vez (guárdalos): retokenizar todo el historial en cada turno es lento.
+# `GestorContexto(longitud_maxima=1024, formato_mensaje=None)` guarda los mensajes en `historial`,
+# con roles `'sistema'`, `'usuario'` y `'asistente'` (también valen `'system'`, `'user'` y
+# `'assistant'`). `_formato_predeterminado(rol, contenido)` da el texto de un mensaje cuando el
+# tokenizador no tiene plantilla de chat; `construir_prompt_completo` construye el prompt (con la
+# plantilla del tokenizador si la tiene) y `truncar_historial(tokenizador)` quita los turnos más
+# antiguos cuando el prompt no cabe en `longitud_maxima` tokens, **sin quitar nunca el mensaje de
+# sistema**. Cuenta los tokens de cada mensaje una sola vez (guárdalos): retokenizar todo el
+# historial en cada turno es lento. `Chatbot(modelo_id, instrucciones_sistema=None)` tiene
+# `modelo`, `tokenizador`, `dispositivo`, `gestor_contexto` y `responder(mensaje_usuario,
+# parametros_generacion=None)`.
+#
+# **Lo que comprueba el corrector:**
+# - Memoria: en el segundo turno del `Chatbot`, el prompt que llega al modelo contiene las
+#   instrucciones de sistema, la primera pregunta y la primera respuesta.
+# - Tras `truncar_historial`, el prompt cabe en `longitud_maxima` tokens, conserva el mensaje de
+#   sistema y el más reciente, quita primero los más antiguos y no quita más de los necesarios
+#   (con el siguiente mensaje descartado ya no cabría).
+# - Un único mensaje más largo que el presupuesto se recorta por el principio (se conserva su
+#   final y la cabecera del asistente que cierra el prompt).
+# - Los roles en español y en inglés dan exactamente el mismo prompt que la plantilla de chat.
 
 # %% tags=["ejercicio-3"]
+ROLES = {"sistema": "system", "usuario": "user", "asistente": "assistant",
+         "system": "system", "user": "user", "assistant": "assistant"}
+
+
 class GestorContexto:
     """Conversation history with a token budget; the system message is always kept."""
 
     def __init__(self, longitud_maxima=1024, formato_mensaje=None):
         self.longitud_maxima = longitud_maxima
-        self.formato_mensaje = formato_mensaje or "{rol}: {contenido}\n"
-        self.mensajes = []  # dicts {"role", "content", "tokens"}
+        self.formato_mensaje = formato_mensaje or self._formato_predeterminado
+        self.historial = []  # dicts {"rol", "contenido", "tokens"}; rol in English (the templates' names)
+
+    def _formato_predeterminado(self, rol, contenido):
+        """A message as plain text, for tokenizers without a chat template."""
+        return f"{rol}: {contenido}\n"
 
     def agregar_mensaje(self, rol, contenido):
-        """Append a message ('system', 'user' or 'assistant')."""
+        """Append a message ('sistema'/'system', 'usuario'/'user' or 'asistente'/'assistant')."""
         raise NotImplementedError("TODO 3")
 
     def construir_prompt_completo(self, tokenizador=None):
         """The whole prompt: the tokenizer's chat template when it has one, else formato_mensaje."""
         raise NotImplementedError("TODO 3")
 
-    def _plantilla_de_un_mensaje(self, tokenizador):
-        """One message 'x' rendered as the prompt would render it (with the generation prompt)."""
-        if getattr(tokenizador, "chat_template", None):
-            return tokenizador.apply_chat_template([{"role": "system", "content": "x"}], tokenize=False,
-                                                   add_generation_prompt=True)
-        return self.formato_mensaje.format(rol="system", contenido="x")
-
     def truncar_historial(self, tokenizador):
-        """Drop the oldest non-system turns until the full prompt fits longitud_maxima tokens."""
-        # Pista: cuenta los tokens de cada mensaje una vez y guárdalos en el mensaje; mide una vez cuántos
-        # tokens añade la plantilla alrededor de un mensaje y súmalos a cada uno.
+        """Drop the oldest non-system turns (cut a lone long message from its start) to fit longitud_maxima."""
+        # Pista: cuenta una vez los tokens de cada mensaje tal como los escribe la plantilla y guárdalos en
+        # el mensaje; suma los de la cabecera final del asistente.
         raise NotImplementedError("TODO 3")
+
+    def _medir(self, tokenizador):
+        """Cache each message's tokens as the prompt renders it, and the closing assistant header's."""
+        contar = lambda mensajes, cierre=False: len(tokenizador(self._render(tokenizador, mensajes, cierre),  # noqa: E731
+                                                                add_special_tokens=False)["input_ids"])
+        sistema = {"rol": "system", "contenido": "x"}
+        if getattr(self, "_cabecera", None) is None:
+            self._base = contar([sistema])
+            self._cabecera = contar([sistema], True) - self._base
+        for m in self.historial:
+            if m["tokens"] is None:
+                m["tokens"] = contar([m]) if m["rol"] == "system" else contar([sistema, m]) - self._base
+
+    def _render(self, tokenizador, mensajes, cierre):
+        if getattr(tokenizador, "chat_template", None):
+            return tokenizador.apply_chat_template([{"role": m["rol"], "content": m["contenido"]} for m in mensajes],
+                                                   tokenize=False, add_generation_prompt=cierre)
+        return "".join(self.formato_mensaje(m["rol"], m["contenido"]) for m in mensajes)
 
 
 class Chatbot:
     """A chat model with its context manager: answers keep the conversation."""
 
     def __init__(self, modelo_id, instrucciones_sistema=None, longitud_maxima=1024):
+        raise NotImplementedError("TODO 3")
+
+    def _entrada(self, mensaje_usuario):
+        """Add the user's message, fit the context and tokenize the prompt."""
         raise NotImplementedError("TODO 3")
 
     def responder(self, mensaje_usuario, parametros_generacion=None):
@@ -214,14 +283,27 @@ class Chatbot:
 chatbot = Chatbot(MODELO_CHAT, "Eres experto en cine.", longitud_maxima=256)
 for pregunta in ["Hola, me llamo Ana.", "Recomiéndame una película de ciencia ficción.", "¿Cómo me llamo?"]:
     print(f"> {pregunta}\n{chatbot.responder(pregunta)}\n")
-print(f"Mensajes en el contexto: {len(chatbot.contexto.mensajes)}")
+print(f"Mensajes en el contexto: {len(chatbot.gestor_contexto.historial)}")
 
 # %% [markdown]
 # ## Ejercicio 4 · Optimización
 # Cuantización en 4 u 8 bits con bitsandbytes, carga optimizada (cuantización, descarga en CPU,
-# *flash attention* solo si está disponible; si no, la atención SDPA de PyTorch), ventana
-# deslizante donde la arquitectura la admite, y una medición de rendimiento: latencia, tiempo
-# hasta el primer token, tokens por segundo y memoria pico.
+# *flash attention* solo donde funciona; si no, la atención SDPA de PyTorch), ventana deslizante
+# donde la arquitectura la admite, y una medición de rendimiento: latencia, tiempo hasta el primer
+# token, tokens por segundo y memoria pico. `cargar_modelo_optimizado(nombre_modelo,
+# optimizaciones=None)` acepta `{"cuantizacion": False, "bits": 4, "dtype": None, "offload_cpu":
+# False, "flash_attention": False, "sliding_window": None}` (esos son sus valores por defecto).
+#
+# **Lo que comprueba el corrector:**
+# - `configurar_cuantizacion(4)` pide 4 bits y `(8)` 8 bits; con `bits=8` el modelo cargado está
+#   de verdad en 8 bits. El cómputo en 4 bits usa `bfloat16` solo en GPUs de capacidad 8.0 o más
+#   (una T4 recibe `float16`) y `float32` en la CPU.
+# - La ventana deslizante cambia de verdad la atención: con una entrada más larga que la ventana,
+#   los logits cambian (y con una más corta, no). Cambiar `config.sliding_window` de un modelo ya
+#   construido no basta: hay que construir el modelo con ella.
+# - `evaluar_rendimiento`: tiempo hasta el primer token menor que la latencia total; tokens por
+#   segundo = tokens **nuevos** / latencia; memoria pico en MB (ni bytes ni GB).
+# - `demo_optimizaciones()` compara las cuatro configuraciones: base, 4bit, sliding_window y todo.
 
 # %% tags=["ejercicio-4"]
 def configurar_cuantizacion(bits=4):
@@ -230,14 +312,19 @@ def configurar_cuantizacion(bits=4):
 
 
 def cargar_modelo_optimizado(nombre_modelo, optimizaciones=None):
-    """(model, tokenizer) with options: cuantizacion/bits, dtype, offload_cpu, flash_attention."""
-    # Pista: attn_implementation="flash_attention_2" solo si importlib.util.find_spec("flash_attn") y CUDA;
-    # si no, "sdpa" avisando con un mensaje. device_map="auto" para la descarga en CPU (solo con GPU).
+    """(model, tokenizer) with options: cuantizacion/bits, dtype, offload_cpu, flash_attention, sliding_window."""
+    # Pista: precision_and_attention() da la precisión y la atención que admite la GPU (flash attention solo
+    # donde funciona; si no, "sdpa"). device_map="auto" para la descarga en CPU (solo con GPU).
+    raise NotImplementedError("TODO 4")
+
+
+def con_ventana(configuracion, window_size):
+    """A copy of the config whose layers all attend to the last window_size tokens, or None if unsupported."""
     raise NotImplementedError("TODO 4")
 
 
 def aplicar_sliding_window(modelo, window_size=1024):
-    """(model, applied): limit attention to the last window_size tokens where the config supports it."""
+    """(model, applied): the model rebuilt with attention limited to the last window_size tokens."""
     raise NotImplementedError("TODO 4")
 
 
@@ -261,12 +348,26 @@ tabla_optimizaciones.round(3)
 # **Qué dice la tabla (CPU).** En CPU la cuantización ahorra memoria de pesos pero suele ir *más
 # lenta*: bitsandbytes descuantiza en cada capa y no hay núcleos de enteros tan rápidos como en
 # GPU. La ventana deslizante solo cambia algo cuando el contexto supera la ventana. En GPU el
-# reparto cambia: 4 bits permite modelos que no cabrían y la atención eficiente acelera.
+# reparto cambia: 4 bits permite modelos que no cabrían y la atención eficiente acelera. Una sola
+# generación por variante: las diferencias pequeñas de tiempo son ruido.
 
 # %% [markdown]
 # ## Ejercicio 5 · Personalización y despliegue
-# Un adaptador LoRA (`configurar_peft`), guardado y vuelto a cargar; y un chat web con Gradio que
-# muestra las respuestas a medida que se generan, escuchando solo en 127.0.0.1.
+# Un adaptador LoRA (`configurar_peft(modelo, r=8, lora_alpha=32)`), entrenado unos pasos con unos
+# pocos ejemplos de un personaje, guardado con su tokenizador (`guardar_modelo(modelo, tokenizador,
+# ruta)`) y vuelto a cargar desde esa carpeta (`cargar_modelo_personalizado(ruta)`); y un chat web
+# con Gradio (`crear_interfaz_web(chatbot)`, un `gr.Interface` o un `gr.ChatInterface`) que
+# muestra la respuesta a medida que se genera, escuchando solo en 127.0.0.1.
+#
+# **Lo que comprueba el corrector:**
+# - El adaptador tiene exactamente los `r` y `lora_alpha` pedidos y entrena solo una parte pequeña.
+# - Un entrenamiento real de unos pasos con ejemplos de un personaje baja la pérdida y cambia las
+#   respuestas del modelo.
+# - La carpeta guardada tiene el adaptador **y** el tokenizador; el modelo recargado da los mismos
+#   logits que el entrenado.
+# - El chat web va en directo (la función de la interfaz entrega la respuesta en varios trozos) y,
+#   en un navegador real, la respuesta que aparece es la del modelo, no el prompt ni la plantilla.
+# - `main_despliegue(lanzar=True, puerto=...)` vuelve enseguida (no bloquea) y sirve en 127.0.0.1.
 
 # %% tags=["ejercicio-5"]
 def configurar_peft(modelo, r=8, lora_alpha=32):
@@ -276,13 +377,13 @@ def configurar_peft(modelo, r=8, lora_alpha=32):
     raise NotImplementedError("TODO 5")
 
 
-def guardar_modelo(modelo, ruta, tokenizador=None):
-    """Save the adapter (and the tokenizer, if given) to a folder; return the folder."""
+def guardar_modelo(modelo, tokenizador, ruta):
+    """Save the adapter and its tokenizer to a folder; return the folder."""
     raise NotImplementedError("TODO 5")
 
 
-def cargar_modelo_personalizado(nombre_base, ruta_adaptador):
-    """(model, tokenizer): the base model with the saved LoRA adapter loaded on top, in eval mode."""
+def cargar_modelo_personalizado(ruta):
+    """(model, tokenizer) from a saved adapter folder: its base model with the adapter on top, in eval mode."""
     raise NotImplementedError("TODO 5")
 
 
@@ -293,16 +394,21 @@ def crear_interfaz_web(chatbot):
 
 
 def main_despliegue(lanzar=False, puerto=7860):
-    """Build the chatbot and its web interface; launch it on 127.0.0.1 when lanzar."""
+    """Build the chatbot and its web interface; launch it on 127.0.0.1 without blocking when lanzar."""
     raise NotImplementedError("TODO 5")
 
 
 # %%
-modelo_peft = configurar_peft(cargar_modelo(MODELO_BASE)[0])
-ruta_adaptador = guardar_modelo(modelo_peft, ctx.output_dir / "adaptador")
-modelo_recargado, _ = cargar_modelo_personalizado(MODELO_BASE, ruta_adaptador)
+modelo_base, tokenizador_base = cargar_modelo(MODELO_BASE)
+modelo_peft = configurar_peft(modelo_base)
+antes = persona_answer(modelo_peft, tokenizador_base, "¿Quién eres?")
+perdidas = train_persona(modelo_peft, tokenizador_base, PERSONA, steps=PASOS_PERSONA, learning_rate=TASA_PERSONA)
+despues = persona_answer(modelo_peft, tokenizador_base, "¿Quién eres?")
+print(f"Pérdida {perdidas[0]:.2f} -> {perdidas[-1]:.2f} en {len(perdidas)} pasos\nAntes: {antes!r}\nDespués: {despues!r}")
+ruta_adaptador = guardar_modelo(modelo_peft, tokenizador_base, ctx.output_dir / "adaptador")
+modelo_recargado, _ = cargar_modelo_personalizado(ruta_adaptador)
 print(f"Adaptador guardado en {ruta_adaptador} y recargado: {type(modelo_recargado).__name__}")
-del modelo_peft, modelo_recargado  # each model holds GBs of RAM on CPU: free them when done
+del modelo_base, modelo_peft, modelo_recargado  # each model holds GBs of RAM on CPU: free them when done
 if LANZAR_WEB:  # opens http://127.0.0.1:PUERTO; headless runs (the grader) leave it off
     interfaz = main_despliegue(LANZAR_WEB, PUERTO)
 
@@ -326,7 +432,9 @@ metrics = {
     "profile": PROFILE,
     "model": MODELO_CHAT,
     "simple_answers": len(respuestas_simples),
-    "context_messages": len(chatbot.contexto.mensajes),
+    "context_messages": len(chatbot.gestor_contexto.historial),
+    "persona_loss": [perdidas[0], perdidas[-1]],
+    "persona_answer_changed": antes != despues,
     "optimisation": tabla_optimizaciones.reset_index().to_dict(orient="records"),
 }
 print(save_metrics(metrics, ctx.output_dir))

@@ -104,7 +104,7 @@ CASES = {
         "check": check_rag,
     },
     # The workshop pair runs through the grader instead (tests/test_workshop.py).
-    "05_chatbot_workshop": {"graded": "fails at exercise 1 until students fill it in"},
+    "05_chatbot_workshop": {"graded": "fails all five exercises until students fill them in"},
     "05_chatbot_workshop_solutions": {"graded": "passes every check"},
     "06_embeddings_movie_recommender": {
         "parameters": {"N_MOVIES": 120, "EMBEDDER_ROLES": ["embedder", "embedder_multilingual"], "API_EMBEDDERS": False,

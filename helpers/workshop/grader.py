@@ -2,76 +2,113 @@
 
 import argparse
 import json
+import re
 import sys
 from pathlib import Path
 
 from helpers.paths import REPO_ROOT
 
-# Small values so grading takes minutes on a laptop CPU.
-GRADER_PARAMETERS = {"PROFILE": "local", "MAX_NEW_TOKENS": 12, "VARIANTES_DEMO": ["base", "4bit"], "LANZAR_WEB": False}
+# Small values so grading takes minutes on a laptop CPU; PROFILE is the notebook's own.
+GRADER_PARAMETERS = {"MAX_NEW_TOKENS": 12, "VARIANTES_DEMO": ["base", "4bit"], "LANZAR_WEB": False, "PASOS_PERSONA": 2}
 EXERCISES = range(1, 6)
 
 
-def cell_errors(notebook) -> dict[int, str]:
-    """The first error raised in each exercise's cells (definition and demo cells), by exercise."""
-    errors, current = {}, None
+class GraderInputError(ValueError):
+    """A mistake in what the grader was asked to grade (path, output folder)."""
+
+
+def notebook_profile(notebook) -> str:
+    """The PROFILE the notebook's parameters cell sets ('local' when it sets none)."""
     for cell in notebook.cells:
-        if cell.cell_type == "markdown" and cell.source.lstrip().startswith("## Ejercicio "):
-            current = int(cell.source.split()[2])
-        for output in cell.get("outputs", []) if cell.cell_type == "code" else []:
-            if output.get("output_type") == "error" and current and current not in errors:
-                errors[current] = f"{output['ename']}: {output['evalue']}"
-    return errors
+        if "parameters" in cell.get("metadata", {}).get("tags", []):
+            found = re.search(r"^PROFILE\s*=\s*['\"](\w+)['\"]", cell.source, flags=re.MULTILINE)
+            if found:
+                return found.group(1)
+    return "local"
 
 
-def grade(path: str | Path, output_dir: str | Path, parameters: dict | None = None, timeout: int = 1200) -> list[dict]:
-    """Execute the notebook (errors do not stop it) and the checks; return one result per exercise."""
+def _validate(path: Path, output_dir: Path) -> None:
+    if not path.is_file():
+        raise GraderInputError(f"no existe el cuaderno {path}")
+    if path.suffix != ".ipynb":
+        raise GraderInputError(f"{path} no es un cuaderno .ipynb")
+    if output_dir == path.parent:
+        raise GraderInputError(f"--output {output_dir} es la carpeta del cuaderno: la copia ejecutada lo "
+                               "sobrescribiría; elige otra carpeta")
+
+
+def grade(path: str | Path, output_dir: str | Path, parameters: dict | None = None, timeout: int = 1200,
+          browser: bool = True) -> dict:
+    """Execute the notebook (errors do not stop it) and the checks; {'exercises', 'theory', 'profile'}."""
     import nbformat
     from nbclient import NotebookClient
     from papermill.parameterize import parameterize_notebook
 
+    from helpers.io import atomic_write_json
     from helpers.notebook_runner import kernel_name
+    from helpers.workshop.cells import cell_errors, place_text, student_cell_numbers
+    from helpers.workshop.theory import grade_theory
 
     path, output_dir = Path(path).resolve(), Path(output_dir).resolve()
-    if not path.exists():
-        raise FileNotFoundError(f"{path} does not exist")
+    _validate(path, output_dir)
     output_dir.mkdir(parents=True, exist_ok=True)
-    report = output_dir / "grade.json"
-    report.unlink(missing_ok=True)
+    partial = output_dir / ".grade.partial.json"  # grade.json is replaced only once a new report exists
+    partial.unlink(missing_ok=True)
     notebook = nbformat.read(path, as_version=4)
+    profile = (parameters or {}).get("PROFILE") or notebook_profile(notebook)
     for cell in notebook.cells:
         cell.metadata.setdefault("tags", [])  # papermill reads every cell's tags and its own metadata
     notebook.metadata.setdefault("papermill", {})
-    notebook = parameterize_notebook(notebook, {**GRADER_PARAMETERS, **(parameters or {}), "OUTPUT_DIR": str(output_dir)})
+    notebook = parameterize_notebook(notebook, {**GRADER_PARAMETERS, **(parameters or {}), "PROFILE": profile,
+                                                "OUTPUT_DIR": str(output_dir)})
     notebook.cells.append(nbformat.v4.new_code_cell(
-        f"from helpers.workshop.checks import run_checks\n_ = run_checks(globals(), {str(report)!r})"))
+        "from helpers.workshop.checks import run_checks\n"
+        f"_ = run_checks(globals(), {str(partial)!r}, browser={browser!r})", metadata={"tags": ["grader"]}))
     client = NotebookClient(notebook, timeout=timeout, kernel_name=kernel_name(), allow_errors=True,
                             resources={"metadata": {"path": str(REPO_ROOT / "notebooks")}})
     client.execute()
     nbformat.write(notebook, output_dir / path.name)
-    if not report.exists():
-        raise RuntimeError(f"the checks did not run; see the executed copy {output_dir / path.name}")
-    results = json.loads(report.read_text(encoding="utf-8"))
-    errors = cell_errors(notebook)
+    if not partial.exists():
+        raise RuntimeError(f"las comprobaciones no llegaron a ejecutarse; mira la copia ejecutada {output_dir / path.name}")
+    results = json.loads(partial.read_text(encoding="utf-8"))
+    errors, numbers = cell_errors(notebook), student_cell_numbers(notebook)
     for result in results:
+        if "where" in result:
+            result["message"] = result["message"].replace(" — en `", f" — {place_text(result['where'], numbers)}en `", 1)
         result["cell_error"] = errors.get(result["exercise"])
-    return results
+        if result["cell_error"]:  # an exercise whose own cells raised is not passed, whatever the checks say
+            result["passed"] = False
+    report = {"profile": profile, "exercises": results, "theory": grade_theory(notebook)}
+    atomic_write_json(output_dir / "grade.json", report)
+    partial.unlink(missing_ok=True)
+    return report
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Print a pass/fail line per exercise; exit 0 only when every exercise passes."""
+    """Print a pass/fail line per exercise and theory question; exit 0 only when every exercise passes."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("notebook", help="the workshop notebook to grade (.ipynb)")
     parser.add_argument("--output", default=str(REPO_ROOT / "outputs" / "grade"), help="folder for the report")
+    parser.add_argument("--profile", choices=("local", "gpu"), help="override the notebook's PROFILE")
+    parser.add_argument("--sin-navegador", action="store_true", help="skip the real-browser chat check")
     args = parser.parse_args(argv)
-    results = grade(args.notebook, args.output)
+    try:
+        report = grade(args.notebook, args.output, {"PROFILE": args.profile} if args.profile else None,
+                       browser=not args.sin_navegador)
+    except GraderInputError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    results = report["exercises"]
     for result in results:
         mark = "✔ superado" if result["passed"] else "✘ no superado"
         print(f"Ejercicio {result['exercise']}: {mark} — {result['message']}")
-        if result["cell_error"] and not result["passed"]:
+        if result["cell_error"]:
             print(f"    error en las celdas del ejercicio: {result['cell_error']}")
+    for answer in report["theory"]:
+        print(f"Pregunta teórica {answer['question']}: {answer['status']} — {answer['message']}")
     passed = sum(r["passed"] for r in results)
-    print(f"\n{passed}/{len(results)} ejercicios superados. Informe: {Path(args.output) / 'grade.json'}")
+    print(f"\n{passed}/{len(results)} ejercicios superados (perfil {report['profile']}). "
+          f"Informe: {Path(args.output) / 'grade.json'}")
     return 0 if passed == len(results) else 1
 
 

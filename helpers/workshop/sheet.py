@@ -6,6 +6,7 @@ version, and theory answers between `<!-- RESPUESTA INICIO -->` and `<!-- RESPUE
 become a prompt to answer. Usage: python -m helpers.workshop (rebuilds the students' notebook).
 """
 
+import linecache
 import re
 
 from helpers.notebook_runner import NOTEBOOKS_DIR
@@ -79,19 +80,23 @@ def build() -> list:
     return [py_path, ipynb_path]
 
 
-def solution_namespace(exercises=(1, 2, 3, 4, 5), **parameters) -> dict:
-    """Run the solutions' set-up and the definition cells of the given exercises; return the namespace."""
+def solution_namespace(exercises=(1, 2, 3, 4, 5), source: str | None = None, **parameters) -> dict:
+    """Run the set-up and the definition cells of the given exercises (of source, default the solutions)."""
     import jupytext
 
-    notebook = jupytext.read(NOTEBOOKS_DIR / f"{SOLUTIONS}.py")
+    if source is None:
+        source = (NOTEBOOKS_DIR / f"{SOLUTIONS}.py").read_text(encoding="utf-8")
+    notebook = jupytext.reads(source, fmt="py:percent")
     namespace: dict = {"__name__": "workshop_solutions"}
     code = [c for c in notebook.cells if c.cell_type == "code"]
     tags = [c.metadata.get("tags", []) for c in code]
     setup_cells = [c for c, t in zip(code, tags, strict=True) if "parameters" in t]
     setup_cells.append(code[[i for i, t in enumerate(tags) if "parameters" in t][0] + 1])  # imports + set_up
     wanted = {f"ejercicio-{n}" for n in exercises}
-    for cell in setup_cells + [c for c, t in zip(code, tags, strict=True) if wanted & set(t)]:
-        exec(compile(cell.source, f"<{SOLUTIONS}>", "exec"), namespace)
+    for index, cell in enumerate(setup_cells + [c for c, t in zip(code, tags, strict=True) if wanted & set(t)]):
+        filename = f"<{SOLUTIONS} {index}>"
+        linecache.cache[filename] = (len(cell.source), None, cell.source.splitlines(True), filename)  # error lines
+        exec(compile(cell.source, filename, "exec"), namespace)
         if "parameters" in cell.metadata.get("tags", []):
             namespace.update(parameters)
     return namespace

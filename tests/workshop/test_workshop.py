@@ -1,5 +1,6 @@
 """Study 5: one source makes both notebooks; the grader passes the solutions and fails the blank sheet."""
 
+import json
 import re
 
 import pytest
@@ -46,19 +47,27 @@ def test_unbalanced_markers_are_reported_with_the_line():
 
 
 def test_grader_passes_every_exercise_of_the_solutions_in_a_real_browser(tmp_path):
-    results = grade(NOTEBOOKS_DIR / f"{SOLUTIONS}.ipynb", tmp_path)
-    assert [r["exercise"] for r in results] == [1, 2, 3, 4, 5]
+    report = grade(NOTEBOOKS_DIR / f"{SOLUTIONS}.ipynb", tmp_path)
+    results = report["exercises"]
+    assert report["profile"] == "local" and [r["exercise"] for r in results] == [1, 2, 3, 4, 5]
     failed = [r for r in results if not r["passed"]]
     assert not failed, failed
     assert all(r["cell_error"] is None for r in results)
+    assert [t["status"] for t in report["theory"]] == ["superado"] * 3
+    assert "navegador: respuesta del modelo" in results[4]["message"]
     screenshot = tmp_path / "chat_web.png"  # taken by headless Chromium once the streamed reply showed
     assert screenshot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and screenshot.stat().st_size > 10_000
     assert (tmp_path / "metrics.json").exists()
+    assert json.loads((tmp_path / "grade.json").read_text(encoding="utf-8")) == report
 
 
-def test_grader_fails_the_untouched_students_notebook_at_exercise_1(tmp_path):
-    results = {r["exercise"]: r for r in grade(NOTEBOOKS_DIR / f"{STUDENTS}.ipynb", tmp_path)}
-    assert "NotImplementedError" in results[1]["message"] and "TODO 1" in results[1]["message"]
-    assert results[1]["cell_error"].startswith("NotImplementedError: TODO 1")
+def test_grader_fails_every_exercise_of_the_untouched_sheet_and_says_where(tmp_path):
+    report = grade(NOTEBOOKS_DIR / f"{STUDENTS}.ipynb", tmp_path)
+    results = {r["exercise"]: r for r in report["exercises"]}
     assert not any(r["passed"] for r in results.values())
-    assert "TODO 2" in results[2]["message"] and "TODO 5" in results[5]["message"]
+    for number, result in results.items():
+        assert f"TODO {number}" in result["message"], result
+        # Exercise 5's demo cell first calls exercise 1's cargar_modelo: its cell error is TODO 1, in cell 7.
+        assert result["cell_error"].startswith("NotImplementedError: TODO ") and "(celda " in result["cell_error"]
+    assert "celda " in results[1]["message"] and "en `configurar_cache`" in results[1]["message"]
+    assert [t["status"] for t in report["theory"]] == ["no superado"] * 3

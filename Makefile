@@ -7,7 +7,7 @@ HAS_CUDA := $(shell nvidia-smi -L >/dev/null 2>&1 && echo yes)
 CONSTRAINTS := $(if $(HAS_CUDA),,-c constraints-cpu.txt)
 NB ?=
 
-.PHONY: setup test test-fast run-all run bench lint sync grade workshop help
+.PHONY: setup test test-fast test-mutants run-all run bench lint sync grade workshop help
 
 # `make help` prints each target's `## ` comment: what it does and how long it takes on a 2-core laptop CPU.
 help: ## esta lista de órdenes (al instante)
@@ -38,6 +38,9 @@ workshop: ## regenera la hoja de estudiantes del taller desde las soluciones (se
 
 test: ## todas las pruebas, también cada cuaderno con parámetros pequeños y el chat en Chromium (unos 7 min)
 	$(PY) -m pytest -q tests
+
+test-mutants: ## el corrector del taller frente a sus 31 soluciones erróneas, cada una con los cinco ejercicios (unos 21 min)
+	LLM_STUDIES_FULL_MUTANTS=1 $(PY) -m pytest -q tests/workshop/test_mutants.py
 
 test-fast: ## las pruebas sin ejecutar los cuadernos (una parte de los 7 min de make test)
 	$(PY) -m pytest -q tests --ignore=tests/test_notebooks.py

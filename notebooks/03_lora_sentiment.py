@@ -70,14 +70,14 @@ DATASET = "rotten_tomatoes"  # "rotten_tomatoes" (local) o "steam" (reseñas rea
 STEAM_APP_ID = 1091500  # id del juego de Steam (solo con DATASET "steam")
 STEAM_PER_CLASS = 1000  # reseñas de Steam por clase como máximo (se submuestrea la clase mayor)
 STEAM_DAY_RANGE = 365  # días hacia atrás de las reseñas de Steam que se descargan
-VALIDATION_SIZE = 0.15  # parte de las películas para validación (elegir configuración)
+VALIDATION_SIZE = 0.1  # parte de las películas para validación (elegir configuración)
 TEST_SIZE = 0.15  # parte de las películas para la prueba final
 N_EVAL = 0  # reseñas de validación y de prueba como máximo (muestra aleatoria); 0: todas
-N_TRAIN = {"local": {"encoder": 1500, "encoder_alt": 500}, "gpu": {"encoder": 0, "encoder_alt": 0}}  # reseñas de entrenamiento por perfil y papel; 0: todas
+N_TRAIN = {"local": {"encoder": 600, "encoder_alt": 200}, "gpu": {"encoder": 0, "encoder_alt": 0}}  # reseñas de entrenamiento por perfil y papel; 0: todas
 FULL_SWEEP = {"local": ["encoder"], "gpu": ["encoder", "encoder_alt"]}  # papeles que prueban todas las configuraciones
 ENCODER_ROLES = ["encoder", "encoder_alt"]  # codificadores (papeles del registro)
 EPOCHS = 2  # épocas, las mismas para todas las configuraciones
-BATCH_SIZE = 32  # reseñas por paso
+BATCH_SIZE = 16  # reseñas por paso
 MAX_LENGTH = 128  # tokens por reseña como máximo (el relleno es dinámico, por lote)
 MAX_STEPS = -1  # pasos por configuración; -1: las épocas de EPOCHS
 LORA_LR = 1e-3  # tasa de aprendizaje de LoRA
@@ -365,7 +365,7 @@ for role in full_sweep:
     best_name = f"{row_names[role]} · {chosen[role].name}"
     for name, rows in rows_by_name.items():
         if name != best_name and name.startswith(row_names[role]):
-            comparisons[f"{best_name} vs {name}"] = compare(rows_by_name[best_name], rows, "test", true["test"],
+            comparisons[f"{row_names[role]}: {chosen[role].name} vs {name.split(' · ', 1)[1]}"] = compare(rows_by_name[best_name], rows, "test", true["test"],
                                                             seed=SEED)
 equal_budget = [role for role in full_sweep if len(train_frames[role]) == len(train_frames[main_role])]
 for role in equal_budget[1:]:  # encoders with the same budget can be compared with each other

@@ -365,8 +365,8 @@ for role in full_sweep:
     best_name = f"{row_names[role]} · {chosen[role].name}"
     for name, rows in rows_by_name.items():
         if name != best_name and name.startswith(row_names[role]):
-            comparisons[f"{row_names[role]}: {chosen[role].name} vs {name.split(' · ', 1)[1]}"] = compare(rows_by_name[best_name], rows, "test", true["test"],
-                                                            seed=SEED)
+            label = f"{row_names[role]}: {chosen[role].name} vs {name.split(' · ', 1)[1]}"
+            comparisons[label] = compare(rows_by_name[best_name], rows, "test", true["test"], seed=SEED)
 equal_budget = [role for role in full_sweep if len(train_frames[role]) == len(train_frames[main_role])]
 for role in equal_budget[1:]:  # encoders with the same budget can be compared with each other
     a, b = (f"{row_names[r]} · {chosen[r].name}" for r in (main_role, role))
@@ -426,10 +426,11 @@ pd.Series(custom_correct, name="aciertos de 8 (media de semillas)")
 
 # %%
 from helpers.models import free_memory, load_causal_lm
-from helpers.sentiment.prompting import balanced_shots, load_instruct_4bit, run_prompting, skewed_shots
+from helpers.sentiment.prompting import balanced_shots, run_prompting, skewed_shots
 
 instruct_name = model_for(NOTEBOOK, "instruct", PROFILE)
-llm, llm_tokenizer = load_instruct_4bit(instruct_name) if PROFILE == "gpu" else load_causal_lm(instruct_name)
+# gpu: 4-bit NF4 (a 7B model in ~5 GB fits a 16 GB T4); the compute dtype follows the GPU (bf16 only from 8.0).
+llm, llm_tokenizer = load_causal_lm(instruct_name, bits=4 if PROFILE == "gpu" else None)
 prompt_frame = balanced_sample(test_frame, N_PROMPT, SEED)
 texts, labels = prompt_frame["text"].tolist(), prompt_frame["label"].tolist()
 shot_sets = {"zero-shot": [], f"few-shot ({N_SHOTS}, equilibrado)": balanced_shots(train_all, N_SHOTS, SEED)}

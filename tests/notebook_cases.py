@@ -103,7 +103,8 @@ CASES = {
         "check": check_whatsapp,
     },
     "03_lora_sentiment": {
-        "parameters": {"N_TRAIN": {"local": {"encoder": 200, "encoder_alt": 64}}, "N_EVAL": 100, "MAX_STEPS": 3,
+        "parameters": {"N_TRAIN": {"local": {"encoder": 200, "encoder_alt": 64}, "gpu": {"encoder": 200, "encoder_alt": 64}},
+                       "FULL_SWEEP": {"local": ["encoder"], "gpu": ["encoder"]}, "N_EVAL": 100, "MAX_STEPS": 3,
                        "BATCH_SIZE": 8, "SEEDS": [0, 1], "N_PROMPT": 8, "N_SHOTS": 2, "N_BIAS": 4, "PROMPT_BATCH": 4},
         "check": check_sentiment,
     },

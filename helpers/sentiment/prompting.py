@@ -1,4 +1,4 @@
-"""Study 03's prompting: balanced shuffled k-shot examples, evaluation with label-bias figures, Hub search, 4-bit LLM."""
+"""Study 03's prompting: balanced shuffled k-shot examples, evaluation with label-bias figures, Hub search."""
 
 import random
 
@@ -66,22 +66,3 @@ def search_hub_models(pipeline_tag: str, limit: int = 10, api=None) -> list[dict
     return [{"model": info.id, "task": info.pipeline_tag, "downloads": info.downloads, "likes": info.likes,
              "created": str(info.created_at.date()) if info.created_at else None,
              "modified": str(info.last_modified.date()) if info.last_modified else None} for info in models]
-
-
-def load_instruct_4bit(name: str):
-    """(model, tokenizer) in 4-bit NF4 with the GPU's native compute dtype: a 7B model fits a 16 GB T4."""
-    import torch
-    from transformers import AutoModelForCausalLM, BitsAndBytesConfig
-
-    from helpers.models import load_tokenizer
-    from helpers.registry import resolve
-    from helpers.sentiment.classifier import mixed_precision
-
-    compute = torch.bfloat16 if mixed_precision()["bf16"] else torch.float16
-    config = BitsAndBytesConfig(load_in_4bit=True, bnb_4bit_quant_type="nf4", bnb_4bit_compute_dtype=compute,
-                                bnb_4bit_use_double_quant=True)
-    ref = resolve(name)
-    model = AutoModelForCausalLM.from_pretrained(str(ref.path) if ref.source in ("local", "path") else ref.location,
-                                                 quantization_config=config, dtype=compute, device_map={"": 0})
-    model.eval()
-    return model, load_tokenizer(name)

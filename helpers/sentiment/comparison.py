@@ -56,13 +56,13 @@ def accuracy_interval(rows: list[dict], split: str, true, seed: int = 0) -> tupl
 
 def compare(rows_a: list[dict], rows_b: list[dict], split: str, true, alpha: float = 0.05, seed: int = 0) -> dict:
     """A against B on the same reviews: McNemar per matched seed and the paired bootstrap of seed-averaged accuracy."""
-    seeds_b = {row["seed"]: row for row in rows_b}
+    # Matched seeds; a deterministic baseline run once is compared with every seed of A.
+    seeds_b = {row["seed"]: row for row in rows_b} if len(rows_b) > 1 else {row["seed"]: rows_b[0] for row in rows_a}
     mcnemar = {row["seed"]: mcnemar_exact(true, row["splits"][split]["predicted"],
                                           seeds_b[row["seed"]]["splits"][split]["predicted"])
                for row in rows_a if row["seed"] in seeds_b}
-    if not mcnemar:  # e.g. a deterministic baseline run once: compare every seed of A with B's only run
-        mcnemar = {row["seed"]: mcnemar_exact(true, row["splits"][split]["predicted"], rows_b[0]["splits"][split]["predicted"])
-                   for row in rows_a}
+    if not mcnemar:
+        raise ValueError(f"no seed in common: A has {[r['seed'] for r in rows_a]}, B {[r['seed'] for r in rows_b]}")
     difference = paired_difference(correctness(rows_a, split, true), correctness(rows_b, split, true), seed=seed)
     significant_seeds = sum(test["p_value"] < alpha for test in mcnemar.values())
     return {"mcnemar": mcnemar, "mcnemar_significant_seeds": significant_seeds, "paired_bootstrap": difference,

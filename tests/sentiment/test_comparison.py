@@ -93,3 +93,16 @@ def test_compare_against_a_single_deterministic_run_pairs_every_seed_with_it():
     frozen, _ = _many("frozen", 0.6, seeds=(7,))
     verdict = compare(strong, frozen, "test", true)
     assert set(verdict["mcnemar"]) == {0, 1, 2} and verdict["significant"]
+
+
+def test_compare_against_a_single_run_with_a_matching_seed_still_uses_every_seed():
+    strong, true = _many("strong", 0.9)
+    frozen, _ = _many("frozen", 0.6, seeds=(0,))
+    assert set(compare(strong, frozen, "test", true)["mcnemar"]) == {0, 1, 2}
+
+
+def test_compare_refuses_arms_without_a_common_seed():
+    strong, true = _many("strong", 0.9, seeds=(0, 1))
+    other, _ = _many("other", 0.9, seeds=(5, 6))
+    with pytest.raises(ValueError, match="no seed in common"):
+        compare(strong, other, "test", true)

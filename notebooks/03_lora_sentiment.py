@@ -278,7 +278,8 @@ results = {role: sweep(jobs_for(role, configs), eval_frames, runs_dir, custom_te
 # %% [markdown]
 # ## Selección en validación
 # La mejor configuración de cada modelo es la de mayor exactitud media en **validación** sobre las
-# semillas. La prueba no interviene en la elección.
+# semillas. La prueba no interviene en la elección: cada ejecución la predice una sola vez, al
+# terminar de entrenar, y esas predicciones solo se leen en la tabla final y en las pruebas pareadas.
 
 # %%
 ranking = {role: rank_on_validation(rows) for role, rows in results.items()}

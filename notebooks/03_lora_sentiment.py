@@ -355,26 +355,29 @@ plt.show()
 # La configuración elegida en validación frente a cada una de las demás del mismo modelo, **en la
 # prueba**: la prueba exacta de McNemar sobre las mismas reseñas, semilla con semilla (con la
 # línea base determinista, cada semilla frente a su única ejecución), y la diferencia de exactitud
-# promediada sobre semillas con su intervalo *bootstrap* pareado. Llamamos significativa a una
-# diferencia solo si el intervalo excluye el 0 **y** McNemar da p < 0,05 en todas las semillas. Las
-# frases de una misma película no son independientes: los intervalos sobre reseñas son algo
-# optimistas.
+# promediada sobre semillas con dos intervalos *bootstrap* pareados: uno que remuestrea reseñas y
+# otro que remuestrea películas enteras (las frases de una misma película no son independientes, y
+# tratarlas como tales estrecha el intervalo). Llamamos significativa a una diferencia solo si los
+# dos intervalos excluyen el 0 **y** McNemar da p < 0,05 en todas las semillas.
 
 # %%
-comparisons = {}
+comparisons, test_movies = {}, test_frame["movie"].tolist()
 for role in full_sweep:
     best_name = f"{row_names[role]} · {chosen[role].name}"
     for name, rows in rows_by_name.items():
         if name != best_name and name.startswith(row_names[role]):
             label = f"{row_names[role]}: {chosen[role].name} vs {name.split(' · ', 1)[1]}"
-            comparisons[label] = compare(rows_by_name[best_name], rows, "test", true["test"], seed=SEED)
+            comparisons[label] = compare(rows_by_name[best_name], rows, "test", true["test"], seed=SEED,
+                                         groups=test_movies)
 equal_budget = [role for role in full_sweep if len(train_frames[role]) == len(train_frames[main_role])]
 for role in equal_budget[1:]:  # encoders with the same budget can be compared with each other
     a, b = (f"{row_names[r]} · {chosen[r].name}" for r in (main_role, role))
-    comparisons[f"{a} vs {b}"] = compare(rows_by_name[a], rows_by_name[b], "test", true["test"], seed=SEED)
+    comparisons[f"{a} vs {b}"] = compare(rows_by_name[a], rows_by_name[b], "test", true["test"], seed=SEED,
+                                         groups=test_movies)
 comparison_table = pd.DataFrame([{
     "comparación": name, "diferencia de exactitud": f"{c['paired_bootstrap']['mean']:+.3f}",
-    "IC 95 %": f"[{c['paired_bootstrap']['low']:+.3f}, {c['paired_bootstrap']['high']:+.3f}]",
+    "IC 95 % (reseñas)": f"[{c['paired_bootstrap']['low']:+.3f}, {c['paired_bootstrap']['high']:+.3f}]",
+    "IC 95 % (películas)": f"[{c['movie_bootstrap']['low']:+.3f}, {c['movie_bootstrap']['high']:+.3f}]",
     "McNemar p por semilla": ", ".join(f"{t['p_value']:.3g}" for t in c["mcnemar"].values()),
     "significativa": "sí" if c["significant"] else "no"} for name, c in comparisons.items()])
 comparison_table
@@ -524,7 +527,7 @@ metrics = {
                 for role in ENCODER_ROLES},
     "configurations": {name: config_metrics(rows) for name, rows in rows_by_name.items()},
     "chosen_on_validation": {row_names[role]: chosen[role].name for role in ENCODER_ROLES},
-    "comparisons": {name: {"accuracy_difference": c["paired_bootstrap"],
+    "comparisons": {name: {"accuracy_difference": c["paired_bootstrap"], "by_movie": c["movie_bootstrap"],
                            "mcnemar": {str(seed): t for seed, t in c["mcnemar"].items()},
                            "significant": c["significant"]} for name, c in comparisons.items()},
     "prompting": {mode: {k: v for k, v in r.items() if k not in ("correct", "answers")}

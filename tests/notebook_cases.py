@@ -62,6 +62,7 @@ def check_sentiment(metrics: dict) -> None:
     assert len(metrics["comparisons"]) == 7  # the chosen one against the other six and the frozen baseline
     for comparison in metrics["comparisons"].values():
         assert all(0 <= t["p_value"] <= 1 for t in comparison["mcnemar"].values())
+        assert comparison["by_movie"]["low"] <= comparison["by_movie"]["mean"] <= comparison["by_movie"]["high"]
     assert set(metrics["prompting"]) == {"zero-shot", "few-shot (2, equilibrado)", "diagnóstico: few-shot (5, 3 negativos)"}
     for mode in metrics["prompting"].values():
         assert 0 <= mode["answered_positive"] <= mode["parsed_share"] <= 1 and 0 <= mode["accuracy"] <= 1

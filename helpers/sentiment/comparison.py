@@ -54,8 +54,32 @@ def accuracy_interval(rows: list[dict], split: str, true, seed: int = 0) -> tupl
     return bootstrap_interval(correctness(rows, split, true), seed=seed)
 
 
-def compare(rows_a: list[dict], rows_b: list[dict], split: str, true, alpha: float = 0.05, seed: int = 0) -> dict:
-    """A against B on the same reviews: McNemar per matched seed and the paired bootstrap of seed-averaged accuracy."""
+def movie_bootstrap(differences, groups, n_resamples: int = 2000, seed: int = 0, level: float = 0.95) -> dict:
+    """Mean per-review difference with a BCa interval that resamples whole movies (reviews of a movie correlate)."""
+    from scipy.stats import bootstrap
+
+    differences, groups = np.asarray(differences, dtype=float), np.asarray(groups)
+    if differences.shape != groups.shape:
+        raise ValueError(f"one movie per review is needed: {differences.shape} differences, {groups.shape} movies")
+    names, index = np.unique(groups, return_inverse=True)
+    sums, counts = np.bincount(index, weights=differences), np.bincount(index).astype(float)
+    mean = float(sums.sum() / counts.sum())
+    if len(names) < 2 or np.ptp(sums / counts) == 0:
+        return {"mean": mean, "low": mean, "high": mean, "movies": int(len(names)), "separated": mean != 0}
+    low = high = float("nan")
+    for method in ("BCa", "percentile"):  # BCa is undefined for some degenerate resamples
+        result = bootstrap((sums, counts), lambda s, c: s.sum() / c.sum(), paired=True, vectorized=False,
+                           n_resamples=n_resamples, confidence_level=level, method=method,
+                           rng=np.random.default_rng(seed))
+        low, high = (float(x) for x in result.confidence_interval)
+        if np.isfinite(low) and np.isfinite(high):
+            break
+    return {"mean": mean, "low": low, "high": high, "movies": int(len(names)), "separated": bool(low > 0 or high < 0)}
+
+
+def compare(rows_a: list[dict], rows_b: list[dict], split: str, true, alpha: float = 0.05, seed: int = 0,
+            groups=None) -> dict:
+    """A against B on the same reviews: McNemar per matched seed, paired bootstraps (by review; by movie if given)."""
     # Matched seeds; a deterministic baseline run once is compared with every seed of A.
     seeds_b = {row["seed"]: row for row in rows_b} if len(rows_b) > 1 else {row["seed"]: rows_b[0] for row in rows_a}
     mcnemar = {row["seed"]: mcnemar_exact(true, row["splits"][split]["predicted"],
@@ -63,7 +87,11 @@ def compare(rows_a: list[dict], rows_b: list[dict], split: str, true, alpha: flo
                for row in rows_a if row["seed"] in seeds_b}
     if not mcnemar:
         raise ValueError(f"no seed in common: A has {[r['seed'] for r in rows_a]}, B {[r['seed'] for r in rows_b]}")
-    difference = paired_difference(correctness(rows_a, split, true), correctness(rows_b, split, true), seed=seed)
+    a, b = correctness(rows_a, split, true), correctness(rows_b, split, true)
+    difference = paired_difference(a, b, seed=seed)
+    by_movie = movie_bootstrap(a - b, groups, seed=seed) if groups is not None else None
     significant_seeds = sum(test["p_value"] < alpha for test in mcnemar.values())
     return {"mcnemar": mcnemar, "mcnemar_significant_seeds": significant_seeds, "paired_bootstrap": difference,
-            "significant": bool(difference["separated"] and significant_seeds == len(mcnemar))}
+            "movie_bootstrap": by_movie,
+            "significant": bool(difference["separated"] and significant_seeds == len(mcnemar)
+                                and (by_movie is None or by_movie["separated"]))}

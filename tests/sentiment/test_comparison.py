@@ -106,3 +106,35 @@ def test_compare_refuses_arms_without_a_common_seed():
     other, _ = _many("other", 0.9, seeds=(5, 6))
     with pytest.raises(ValueError, match="no seed in common"):
         compare(strong, other, "test", true)
+
+
+def test_movie_bootstrap_is_wider_than_the_review_bootstrap_when_movies_cluster():
+    from helpers.metrics import paired_difference
+    from helpers.sentiment.comparison import movie_bootstrap
+
+    rng = np.random.default_rng(0)
+    movies = np.repeat(np.arange(20), 20)  # 20 movies of 20 reviews; the gain depends on the movie
+    differences = np.repeat(rng.normal(0.02, 0.3, 20), 20).clip(-1, 1)
+    by_review, by_movie = paired_difference(differences, np.zeros_like(differences)), movie_bootstrap(differences, movies)
+    assert by_movie["mean"] == pytest.approx(by_review["mean"]) and by_movie["movies"] == 20
+    assert by_movie["high"] - by_movie["low"] > 2 * (by_review["high"] - by_review["low"])
+    assert by_review["separated"] and not by_movie["separated"]  # independent reviews would overclaim
+
+
+def test_movie_bootstrap_by_hand_and_bad_input():
+    from helpers.sentiment.comparison import movie_bootstrap
+
+    result = movie_bootstrap([1, 1, 0, 1], ["a", "a", "b", "c"])
+    assert result["mean"] == pytest.approx(0.75) and result["movies"] == 3
+    assert movie_bootstrap([0.5, 0.5], ["a", "b"])["low"] == 0.5  # every resample gives the same mean
+    with pytest.raises(ValueError, match="one movie per review"):
+        movie_bootstrap([1, 0], ["a"])
+
+
+def test_compare_with_movies_needs_the_movie_interval_to_exclude_zero_too():
+    strong, true = _many("strong", 0.9)
+    weak, _ = _many("weak", 0.6)
+    movies = [i // 20 for i in range(len(true))]
+    verdict = compare(strong, weak, "test", true, groups=movies)
+    assert verdict["movie_bootstrap"]["movies"] == 20 and verdict["significant"]
+    assert compare(strong, weak, "test", true)["movie_bootstrap"] is None  # without movies: by review only

@@ -95,6 +95,7 @@ def mixed_precision() -> dict:
 
 
 REPORT_TO = ("none", "wandb", "tensorboard", "trackio")
+SPLIT_NAMES = {"train": "entrenamiento", "validation": "validación", "test": "prueba"}  # progress-bar labels
 
 
 def training_arguments(output_dir, run: ClassifierRun, batch_size: int, seed: int, max_steps: int = -1,
@@ -138,7 +139,7 @@ def train_classifier(model_name: str, run: ClassifierRun, train_set, eval_frames
     splits, per_second = {}, 0.0
     for split, frame in eval_frames.items():
         predicted, per_second = predict(trainer.model, tokenizer, frame["text"].tolist(), max_length=max_length,
-                                        label=f"clasificando {split}")
+                                        label=f"clasificando {SPLIT_NAMES.get(split, split)}")
         true = [LABELS.index(label) for label in frame["label"]]
         splits[split] = classification_metrics(true, predicted) | {"predicted": predicted}
     custom, _ = predict(trainer.model, tokenizer, list(custom_texts), label="reseñas propias") if custom_texts else ([], 0)

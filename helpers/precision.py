@@ -60,6 +60,13 @@ def flash_attention_importable() -> bool:
     return find_spec("flash_attn") is not None
 
 
+def plan_for(capability: tuple, flash_installed: bool) -> Precision:
+    """The CUDA plan for a compute capability: bf16 and FlashAttention-2 (if installed) only from 8.0."""
+    native = tuple(capability) >= NATIVE_BF16_CAPABILITY
+    return Precision("cuda", tuple(capability), "bfloat16" if native else "float16",
+                     "flash_attention_2" if native and flash_installed else "sdpa")
+
+
 def choose_precision(device: str | None = None) -> Precision:
     """Precision for `device` (default: CUDA when present, else CPU), decided by compute capability."""
     import torch
@@ -67,11 +74,7 @@ def choose_precision(device: str | None = None) -> Precision:
     device = (device or ("cuda" if torch.cuda.is_available() else "cpu")).split(":")[0]
     if device != "cuda":
         return Precision(device, None, "float32", "sdpa")
-    capability = tuple(torch.cuda.get_device_capability(0))
-    native = capability >= NATIVE_BF16_CAPABILITY
-    flash = native and flash_attention_importable()
-    return Precision("cuda", capability, "bfloat16" if native else "float16",
-                     "flash_attention_2" if flash else "sdpa")
+    return plan_for(torch.cuda.get_device_capability(0), flash_attention_importable())
 
 
 def upcast_trainable(model) -> int:

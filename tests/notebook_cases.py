@@ -41,21 +41,33 @@ def check_whatsapp(metrics: dict) -> None:
 
 
 def check_sentiment(metrics: dict) -> None:
-    assert metrics["dataset"] == "rotten_tomatoes" and metrics["test_reviews"] == 100
-    assert metrics["configurations"] == 10  # the original's five per encoder, two encoders
-    assert 0.5 <= metrics["majority_accuracy"] <= 0.6  # the balanced 100-review test sample
-    for name, best in metrics["best"].items():
-        assert 0 < best["trainable"] and 0 < best["trainable_pct"] < 5, name  # LoRA trains a small part
-        assert 0 <= best["accuracy"] <= 1 and 0 <= best["macro_f1"] <= 1
-    assert all(seeded["n"] == 2 and seeded["accuracy_std"] >= 0 for seeded in metrics["seeds"].values())
-    assert set(metrics["baselines"]) == {"congelado + regresión logística", "LoRA todas las lineales r8 a32",
-                                         "ajuste completo"}
-    full, frozen = metrics["baselines"]["ajuste completo"], metrics["baselines"]["congelado + regresión logística"]
-    assert full["trainable"] > 1_000_000 > frozen["trainable"]
-    assert frozen["accuracy"] > 0.6  # real MiniLM sentence embeddings separate the classes even from 200 reviews
-    assert set(metrics["prompting"]) == {"zero-shot", "few-shot (2)"}
-    assert all(0 <= p["parsed_share"] <= 1 and 0 <= p["accuracy"] <= 1 and 0 <= p["answered_positive"] <= p["parsed_share"]
-               for p in metrics["prompting"].values())
+    assert metrics["dataset"] == "rotten_tomatoes"
+    split = metrics["split"]
+    assert split["shared_groups"] == 0 and split["group"] == "movie"  # no movie on two sides
+    assert split["train"]["groups"] > split["validation"]["groups"] > 50 and split["test"]["groups"] > 50
+    assert sum(split[p]["reviews"] for p in ("train", "validation", "test")) == 12_808
+    test = metrics["baselines"]["test"]
+    assert 0.5 <= test["majority_accuracy"] <= 0.65 and test["reviews_of_movies_seen_in_training"] == 0
+    assert test["per_movie_majority_accuracy"] == test["majority_accuracy"]  # without a leak it adds nothing
+    configurations = metrics["configurations"]
+    assert len(configurations) == 7 + 1 + 1  # 5 LoRA + all-linear + full on MiniLM, frozen, MPNet's chosen one
+    for name, figures in configurations.items():
+        seeds = 1 if "congelado" in name else 2
+        assert figures["validation"]["seeds"] == figures["test"]["seeds"] == seeds, name
+        for part in ("validation", "test"):
+            assert 0 <= figures[part]["accuracy_mean"] <= 1 and figures[part]["accuracy_sd"] >= 0, name
+            assert 0 <= figures[part]["macro_f1_mean"] <= 1, name
+        assert figures["test_accuracy_low"] <= figures["test"]["accuracy_mean"] <= figures["test_accuracy_high"]
+    assert [b["n_train"] for b in metrics["budgets"].values()] == [200, 64]
+    assert len(metrics["comparisons"]) == 7  # the chosen one against the other six and the frozen baseline
+    for comparison in metrics["comparisons"].values():
+        assert all(0 <= t["p_value"] <= 1 for t in comparison["mcnemar"].values())
+        assert comparison["by_movie"]["low"] <= comparison["by_movie"]["mean"] <= comparison["by_movie"]["high"]
+    assert set(metrics["prompting"]) == {"zero-shot", "few-shot (2, equilibrado)", "diagnóstico: few-shot (5, 3 negativos)"}
+    for mode in metrics["prompting"].values():
+        assert 0 <= mode["answered_positive"] <= mode["parsed_share"] <= 1 and 0 <= mode["accuracy"] <= 1
+    assert metrics["prompting"]["zero-shot"]["reviews"] == 8
+    assert set(metrics["prompting_custom_correct"]) == {"zero-shot", "few-shot (2, equilibrado)"}
 
 
 def check_movie_recommender(metrics: dict) -> None:
@@ -94,8 +106,9 @@ CASES = {
         "files": ["loss.png", "style.png"],
     },
     "03_lora_sentiment": {
-        "parameters": {"N_TRAIN": {"encoder": 200, "encoder_alt": 64}, "N_TEST": 100, "MAX_STEPS": 3, "BATCH_SIZE": 8,
-                       "SEEDS": [0, 1], "N_PROMPT": 4, "N_SHOTS": 2, "PROMPT_BATCH": 4},
+        "parameters": {"N_TRAIN": {"local": {"encoder": 200, "encoder_alt": 64}, "gpu": {"encoder": 200, "encoder_alt": 64}},
+                       "FULL_SWEEP": {"local": ["encoder"], "gpu": ["encoder"]}, "N_EVAL": 100, "MAX_STEPS": 3,
+                       "BATCH_SIZE": 8, "SEEDS": [0, 1], "N_PROMPT": 8, "N_SHOTS": 2, "N_BIAS": 4, "PROMPT_BATCH": 4},
         "check": check_sentiment,
     },
     "04_rag_bash_manual": {

@@ -19,9 +19,9 @@ class ClassifierRun:
     extra: dict = field(default_factory=dict)  # more TrainingArguments
 
 
-# The original study's five configurations (Q,V for 2 epochs; the rest one epoch).
+# The original study's five LoRA configurations; epochs and rate are set equal for all by the notebook.
 ORIGINAL_CONFIGS = [
-    ClassifierRun("r8 a32 QV 2ép", 8, 32, "qv", epochs=2),
+    ClassifierRun("r8 a32 QV", 8, 32, "qv"),
     ClassifierRun("r8 a32 QKV", 8, 32, "qkv"),
     ClassifierRun("r4 a16 QKV", 4, 16, "qkv"),
     ClassifierRun("r4 a32 QKV", 4, 32, "qkv"),
@@ -64,15 +64,16 @@ def classification_metrics(true: list[int], predicted: list[int]) -> dict:
 
 
 def predict(model, tokenizer, texts: list[str], batch_size: int = 64, max_length: int = 256,
-            pad_to_max: bool = False) -> tuple[list[int], float]:
+            pad_to_max: bool = False, label: str = "clasificando reseñas") -> tuple[list[int], float]:
     """(predicted class ids, texts per second), batching texts of similar length."""
     import torch
+    from tqdm.auto import tqdm
 
     model.eval()
     order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
     predicted = [0] * len(texts)
     start = time.perf_counter()
-    for begin in range(0, len(order), batch_size):
+    for begin in tqdm(range(0, len(order), batch_size), desc=label, unit="lote", leave=False):
         batch = order[begin:begin + batch_size]
         encoded = tokenizer([texts[i] for i in batch], truncation=True, max_length=max_length,
                             padding="max_length" if pad_to_max else True, return_tensors="pt").to(model.device)
@@ -83,24 +84,31 @@ def predict(model, tokenizer, texts: list[str], batch_size: int = 64, max_length
     return predicted, len(texts) / max(time.perf_counter() - start, 1e-9)
 
 
-def training_arguments(output_dir, run: ClassifierRun, batch_size: int, seed: int, max_steps: int = -1):
-    """TrainingArguments: linear decay with warm-up, no checkpoints, precision by GPU capability."""
+SPLIT_NAMES = {"train": "entrenamiento", "validation": "validación", "test": "prueba"}  # progress-bar labels
+
+
+def training_arguments(output_dir, run: ClassifierRun, batch_size: int, seed: int, max_steps: int = -1,
+                       report_to: str = "none"):
+    """TrainingArguments: linear decay with warm-up, no checkpoints, precision by GPU capability, REPORT_TO."""
     from transformers import TrainingArguments
 
     from helpers.precision import choose_precision
+    from helpers.tracking import tracking_fields
 
-    return TrainingArguments(
+    fields = dict(
         output_dir=str(output_dir), num_train_epochs=run.epochs, max_steps=max_steps,
         per_device_train_batch_size=batch_size, learning_rate=run.learning_rate, warmup_steps=0.06,
-        weight_decay=0.01, logging_steps=10, save_strategy="no", eval_strategy="no", report_to="none",
+        weight_decay=0.01, logging_steps=10, save_strategy="no", eval_strategy="no",
         seed=seed, data_seed=seed, **choose_precision().trainer_kwargs(),
-        dataloader_num_workers=0, disable_tqdm=False, **run.extra)
+        dataloader_num_workers=0, disable_tqdm=False)
+    fields |= tracking_fields(report_to, output_dir, run.name)
+    return TrainingArguments(**(fields | run.extra))
 
 
-def train_classifier(model_name: str, run: ClassifierRun, train_set, test_frame, output_dir, *,
+def train_classifier(model_name: str, run: ClassifierRun, train_set, eval_frames: dict, output_dir, *,
                      batch_size: int = 32, seed: int = 0, max_steps: int = -1, max_length: int = 256,
-                     custom_texts: list[str] = ()) -> dict:
-    """Train one configuration and evaluate it; returns metrics, timings, history and predictions."""
+                     custom_texts: list[str] = (), report_to: str = "none") -> dict:
+    """Train one configuration, then predict each evaluation frame once; metrics, timings, history."""
     from transformers import DataCollatorWithPadding, Trainer, set_seed
 
     from helpers.models import load_sequence_classifier
@@ -112,25 +120,30 @@ def train_classifier(model_name: str, run: ClassifierRun, train_set, test_frame,
 
         model = get_peft_model(model, peft_config_for(model, run))
     trainable, total = count_parameters(model)
-    trainer = Trainer(model=model, args=training_arguments(output_dir, run, batch_size, seed, max_steps),
+    trainer = Trainer(model=model, args=training_arguments(output_dir, run, batch_size, seed, max_steps, report_to),
                       train_dataset=tokenize(train_set, tokenizer, max_length),
                       data_collator=DataCollatorWithPadding(tokenizer), processing_class=tokenizer)
     start = time.perf_counter()
     trainer.train()
     seconds = time.perf_counter() - start
-    predicted, per_second = predict(trainer.model, tokenizer, test_frame["text"].tolist(), max_length=max_length)
-    true = [LABELS.index(label) for label in test_frame["label"]]
-    custom, _ = predict(trainer.model, tokenizer, list(custom_texts)) if custom_texts else ([], 0)
+    splits, per_second = {}, 0.0
+    for split, frame in eval_frames.items():
+        predicted, per_second = predict(trainer.model, tokenizer, frame["text"].tolist(), max_length=max_length,
+                                        label=f"clasificando {SPLIT_NAMES.get(split, split)}")
+        true = [LABELS.index(label) for label in frame["label"]]
+        splits[split] = classification_metrics(true, predicted) | {"predicted": predicted}
+    custom, _ = predict(trainer.model, tokenizer, list(custom_texts), label="reseñas propias") if custom_texts else ([], 0)
     history = [{"step": e["step"], "loss": e["loss"]} for e in trainer.state.log_history if "loss" in e]
     return {"config": run.name, "model": model_name, "seed": seed, "r": run.r, "alpha": run.alpha,
-            "parts": run.parts, "trainable": trainable, "total": total, "trainable_pct": 100 * trainable / total,
+            "parts": run.parts, "epochs": run.epochs, "learning_rate": run.learning_rate,
+            "trainable": trainable, "total": total, "trainable_pct": 100 * trainable / total,
             "train_seconds": seconds, "train_samples_per_second": len(train_set) * run.epochs / seconds
             if max_steps < 0 else max_steps * batch_size / seconds,
-            "inference_per_second": per_second, **classification_metrics(true, predicted),
-            "predicted": predicted, "custom": [LABELS[i] for i in custom], "history": history}
+            "inference_per_second": per_second, "splits": splits,
+            "custom": [LABELS[i] for i in custom], "history": history}
 
 
-def frozen_baseline(embedder, train_frame, test_frame, seed: int = 0) -> dict:
+def frozen_baseline(embedder, train_frame, eval_frames: dict, seed: int = 0) -> dict:
     """Logistic regression over a frozen encoder's sentence embeddings (no fine-tuning at all)."""
     from sklearn.linear_model import LogisticRegression
 
@@ -139,7 +152,10 @@ def frozen_baseline(embedder, train_frame, test_frame, seed: int = 0) -> dict:
     classifier = LogisticRegression(max_iter=2000, C=1.0, random_state=seed)
     classifier.fit(train_vectors, [LABELS.index(label) for label in train_frame["label"]])
     seconds = time.perf_counter() - start
-    predicted = classifier.predict(embedder.encode(test_frame["text"].tolist())).tolist()
-    true = [LABELS.index(label) for label in test_frame["label"]]
-    return {"config": "congelado + regresión logística", "trainable": classifier.coef_.size + 1,
-            "train_seconds": seconds, **classification_metrics(true, predicted), "predicted": predicted}
+    splits = {}
+    for split, frame in eval_frames.items():
+        predicted = classifier.predict(embedder.encode(frame["text"].tolist())).tolist()
+        true = [LABELS.index(label) for label in frame["label"]]
+        splits[split] = classification_metrics(true, predicted) | {"predicted": predicted}
+    return {"config": "congelado + regresión logística", "seed": seed, "trainable": classifier.coef_.size + 1,
+            "train_seconds": seconds, "splits": splits}

@@ -94,22 +94,49 @@ def balanced_sample(frame, n: int, seed: int):
     return pd.concat(parts).sample(frac=1, random_state=seed).reset_index(drop=True)
 
 
-def load_steam_reviews(app_id: int, n_per_class: int = 500):
-    """English Steam reviews for a game, balanced positive/negative (needs the network)."""
+def undersample(frame, seed: int, per_class: int = 0):
+    """Every class cut to the smallest class's size (or per_class, if smaller), shuffled: truly balanced."""
     import pandas as pd
 
+    counts = frame["label"].value_counts()
+    if set(counts.index) != set(LABELS):
+        raise SentimentDataError(f"cannot balance: found only {counts.to_dict()}, both classes {LABELS} are needed")
+    size = min(int(counts.min()), per_class or int(counts.min()))
+    parts = [frame[frame["label"] == label].sample(size, random_state=seed) for label in LABELS]
+    return pd.concat(parts).sample(frac=1, random_state=seed).reset_index(drop=True)
+
+
+def steam_frame(review_dict: dict):
+    """The reviews of steamreviews' review_dict as text, label (voted_up) and author (the repeating entity)."""
+    import pandas as pd
+
+    rows = [{"text": str(review.get("review", "")).strip(), "label": LABELS[int(bool(review["voted_up"]))],
+             "movie": str(review.get("author", {}).get("steamid", review_id))}
+            for review_id, review in review_dict.get("reviews", {}).items()]
+    frame = pd.DataFrame(rows, columns=["text", "label", "movie"])
+    return frame[frame["text"] != ""].reset_index(drop=True)
+
+
+def load_steam_reviews(app_id: int, n_per_class: int = 500, day_range: int = 365, seed: int = 0):
+    """English Steam reviews of a game (steamreviews' documented API, needs the network), undersampled to balance.
+
+    The column "movie" holds the author's id, the entity to keep on one side of a split; the counts
+    before and after balancing are in frame.attrs["counts"]."""
     try:
-        from steam_reviews import ReviewLoader
+        import steamreviews
     except ImportError:
-        raise SentimentDataError("Steam reviews need the `steam-reviews` package and the network: "
-                                 "`pip install steam-reviews` (only in Colab / the online profile)") from None
+        raise SentimentDataError("Steam reviews need the `steamreviews` package and the network: "
+                                 "`pip install steamreviews` (only in Colab / the online profile)") from None
+    params = {"language": "english", "review_type": "all", "purchase_type": "all", "day_range": str(day_range)}
     try:
-        reviews = ReviewLoader().set_language("english").load_from_api(app_id, n_per_class * 4)
+        review_dict, _ = steamreviews.download_reviews_for_app_id(app_id, chosen_request_params=params)
     except OSError as error:
         raise SentimentDataError(f"Steam's API is unreachable ({error}); offline, use DATASET='rotten_tomatoes'") from None
-    frame = pd.DataFrame({"text": [r.text for r in reviews.data],
-                          "label": ["positive" if r.voted_up else "negative" for r in reviews.data]})
-    return balanced_sample(frame[frame["text"].str.strip() != ""], 2 * n_per_class, seed=0)
+    frame = steam_frame(review_dict)
+    downloaded = frame["label"].value_counts().to_dict()
+    balanced = undersample(frame, seed, n_per_class)
+    balanced.attrs["counts"] = {"downloaded": downloaded, "kept": balanced["label"].value_counts().to_dict()}
+    return balanced
 
 
 def to_dataset(frame):

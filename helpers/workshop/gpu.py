@@ -16,14 +16,13 @@ def gpu_capabilities() -> dict | None:
 def precision_and_attention(capabilities: dict | None = None, probe: bool = True) -> tuple[str, str]:
     """('float32'|'float16'|'bfloat16', 'sdpa'|'flash_attention_2') for the given (or this) GPU.
 
-    bf16 only on compute capability >= 8.0 (a T4 emulates it: `is_bf16_supported()` says True there);
-    FlashAttention-2 only when flash_attn is installed and the GPU is Ampere or newer, where it runs.
-    """
+    The suite's one rule (helpers.precision): bf16 and FlashAttention-2 only from compute capability 8.0;
+    a T4 (7.5) gets float16 and SDPA even though it claims bf16 support (it emulates it)."""
+    from helpers.precision import plan_for
+
     if capabilities is None and probe:
         capabilities = gpu_capabilities()
     if capabilities is None:
         return "float32", "sdpa"
-    ampere = tuple(capabilities["capability"]) >= (8, 0)
-    dtype = "bfloat16" if ampere else "float16"
-    attention = "flash_attention_2" if ampere and capabilities.get("flash_attn") else "sdpa"
-    return dtype, attention
+    plan = plan_for(capabilities["capability"], bool(capabilities.get("flash_attn")))
+    return plan.dtype_name, plan.attn_implementation

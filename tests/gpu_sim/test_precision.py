@@ -73,7 +73,8 @@ def test_lora_on_fp16_base_trains_fp32_adapters():
 
 def test_no_code_decides_precision_outside_the_helper():
     pattern = re.compile(r"is_bf16_supported\(|\bbf16=|\bfp16=|attn_implementation\s*=")
-    allowed = {Path("helpers/precision.py")}
+    # The grader reports which kernel a student's exercise 4 asked for: it names the argument, decides nothing.
+    allowed = {Path("helpers/precision.py"), Path("helpers/workshop/checks_optim.py")}
     offenders = []
     for path in [*REPO_ROOT.glob("helpers/**/*.py"), *REPO_ROOT.glob("notebooks/*.py")]:
         relative = path.relative_to(REPO_ROOT)

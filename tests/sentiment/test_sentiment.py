@@ -14,7 +14,6 @@ from helpers.sentiment.reviews import (
     SentimentDataError,
     balanced_sample,
     load_rotten_tomatoes,
-    load_steam_reviews,
     parse_sentiment_answer,
     sentiment_prompt,
     stratified_split,
@@ -67,11 +66,6 @@ def test_bad_review_data_is_refused_before_training(frame, message):
     with pytest.raises(SentimentDataError, match="test set") as error:
         validate_reviews(frame, "test set")
     assert message in str(error.value)
-
-
-def test_steam_without_its_package_says_what_to_do():
-    with pytest.raises(SentimentDataError, match="steam-reviews"):
-        load_steam_reviews(1091500, 10)
 
 
 def _tiny(model_type: str):

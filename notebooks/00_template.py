@@ -62,7 +62,7 @@ import helpers
 from helpers.embeddings import load_embedder
 from helpers.env import set_up
 from helpers.generation import generate
-from helpers.io import atomic_write_json
+from helpers.io import atomic_write_json, save_figure
 from helpers.metrics import save_metrics
 from helpers.models import load_causal_lm
 from helpers.registry import model_for
@@ -113,7 +113,7 @@ for (row, col), value in np.ndenumerate(similarity):
 fig.colorbar(image, ax=ax, label="similitud coseno")
 ax.set_title(embedder.name)
 fig.tight_layout()
-fig.savefig(ctx.output_dir / "similarity.png", dpi=120)
+save_figure(fig, ctx.output_dir / "similarity.png")
 plt.show()
 
 # %% [markdown]

@@ -98,6 +98,7 @@ from IPython.display import display
 
 from helpers.embeddings import load_embedder
 from helpers.env import set_up
+from helpers.io import atomic_write_csv, save_figure
 from helpers.metrics import bootstrap_interval, paired_difference, save_metrics
 from helpers.registry import model_for, resolve
 from helpers.sentiment.classifier import ORIGINAL_CONFIGS, ClassifierRun, frozen_baseline
@@ -228,7 +229,7 @@ plt.xlabel("tokens por reseña")
 plt.ylabel("reseñas")
 plt.legend()
 plt.tight_layout()
-plt.savefig(ctx.output_dir / "lengths.png", dpi=120)
+save_figure(plt.gcf(), ctx.output_dir / "lengths.png")
 plt.show()
 
 # %% [markdown]
@@ -332,7 +333,7 @@ table = pd.DataFrame([result_row(name, rows) for name, rows in rows_by_name.item
 display(table)
 print(f"Clase mayoritaria en prueba: {baselines['test']['majority_accuracy']:.3f}; mayoritaria por película: "
       f"{baselines['test']['per_movie_majority_accuracy']:.3f}; azar con dos clases: 0.500")
-table.to_csv(ctx.output_dir / "runs.csv", index=False)
+atomic_write_csv(ctx.output_dir / "runs.csv", table)
 
 # %%
 fig, axes = plt.subplots(1, 2, figsize=(13, 0.45 * len(rows_by_name) + 1.5), sharey=True)
@@ -348,7 +349,7 @@ for axis, metric in zip(axes, ("accuracy", "macro_f1"), strict=True):
     axis.legend(fontsize=7)
 axes[0].set_yticks(range(len(names)), names, fontsize=7)
 plt.tight_layout()
-plt.savefig(ctx.output_dir / "seeds.png", dpi=120)
+save_figure(plt.gcf(), ctx.output_dir / "seeds.png")
 plt.show()
 
 # %% [markdown]
@@ -405,7 +406,7 @@ for axis, (role, run) in zip(np.atleast_1d(axes), best_runs.items(), strict=True
     axis.set_ylabel("real")
     axis.set_title(f"{row_names[role]}\n{run['config']}", fontsize=8)
 plt.tight_layout()
-plt.savefig(ctx.output_dir / "confusion.png", dpi=120)
+save_figure(plt.gcf(), ctx.output_dir / "confusion.png")
 plt.show()
 
 custom_correct = {name: float(np.mean([sum(g == w for g, w in zip(r["custom"], custom_frame["label"], strict=True))
@@ -482,7 +483,7 @@ axis.set_xlim(0, 1)
 axis.legend(fontsize=7)
 axis.set_title(f"Prompting con {instruct_name}", fontsize=9)
 plt.tight_layout()
-plt.savefig(ctx.output_dir / "prompting.png", dpi=120)
+save_figure(plt.gcf(), ctx.output_dir / "prompting.png")
 plt.show()
 
 # %% [markdown]

@@ -64,3 +64,12 @@ def test_every_code_cell_parses_and_colab_cell_comes_first(name):
     assert "google.colab" in code[0], f"{name}: first code cell must be the Colab-only install cell"
     assert "save_metrics(" in code[-1], f"{name}: last cell must write metrics.json"
     assert "trust_remote_code=True" not in "\n".join(code), f"{name}: remote code needs an explicit opt-in"
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_results_are_written_atomically(name):
+    """Figures and tables go through helpers.io, so an interrupted run never leaves half a file."""
+    source = (NOTEBOOKS_DIR / f"{name}.py").read_text(encoding="utf-8")
+    direct = [line.strip() for line in source.splitlines()
+              if ".savefig(" in line or ".to_csv(" in line or ".to_json(" in line]
+    assert not direct, f"{name}: write results with helpers.io (save_figure, atomic_write_csv): {direct}"

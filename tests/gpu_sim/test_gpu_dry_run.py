@@ -2,7 +2,7 @@
 
 import pytest
 
-from helpers.notebook_runner import NotebookFailed, read_metrics, run_notebook
+from helpers.notebook_runner import read_metrics, run_notebook
 from tests.notebook_cases import CASES
 
 # The smallest parameters of tests/notebook_cases.py, plus what the gpu profile needs offline.
@@ -12,8 +12,6 @@ GPU_OVERRIDES = {
     "04_rag_bash_manual": {"EMBEDDER_ROLES": ["embedder"], "GENERATORS": [["generator", 0], ["generator_alt", 4]]},
     "06_embeddings_movie_recommender": {"EMBEDDER_ROLES": ["embedder", "embedder_multilingual"]},
 }
-# Failures owned by another issue: expected only with this exact error, so any other failure still fails.
-KNOWN_ELSEWHERE = {"03_lora_sentiment": ("list_models", "issue 19: HfApi.list_models(task=) raises TypeError")}
 NOTEBOOKS = [name for name, case in CASES.items() if "parameters" in case]
 
 
@@ -23,12 +21,6 @@ def test_notebook_runs_with_gpu_profile_on_twins(name, tmp_path, twins_dir, monk
     monkeypatch.setenv("LLM_STUDIES_GPU_MEMORY_GB", "15")  # budget decisions as on a 15 GB T4
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
     parameters = {**CASES[name]["parameters"], **GPU_OVERRIDES.get(name, {}), "PROFILE": "gpu"}
-    try:
-        output_dir = run_notebook(name, tmp_path / name, parameters, progress=False)
-    except NotebookFailed as error:
-        marker, reason = KNOWN_ELSEWHERE.get(name, (None, ""))
-        if marker and marker in str(error) and "TypeError" in str(error):
-            pytest.xfail(reason)
-        raise
+    output_dir = run_notebook(name, tmp_path / name, parameters, progress=False)
     metrics = read_metrics(output_dir)
     assert metrics["profile"] == "gpu"

@@ -12,12 +12,18 @@ def check_film_recommender(metrics: dict) -> None:
     assert metrics["movies"] == 120 and metrics["movies_with_genres"] > 50
     assert metrics["backend_agreement"] >= 0.95 and metrics["mismatch_refused"] is True
     for name, rate in metrics["embedding_texts_per_second"].items():
-        assert rate is None or rate > 0, name
-    precision = metrics["genre_precision"]
-    assert set(precision) == {"aleatorio", "TF-IDF", *metrics["embedders"]}
-    assert all(0 <= value <= 1 for value in precision.values())
-    assert metrics["prompts_evaluated"] >= 1
-    assert all(0 <= value <= 1 for value in metrics["prompt_hit_at_5"].values())
+        assert rate > 0, name
+    lift = metrics["genre_lift_without_drama"]
+    assert set(lift) == {"aleatorio", "TF-IDF", *metrics["embedders"]}
+    assert all(low <= mean <= high for mean, low, high in lift.values())
+    assert metrics["film_neighbours"]  # each model's nearest film to the examples, the film itself excluded
+    assert all(film != neighbour for key, neighbour in metrics["film_neighbours"].items()
+               for film in [key.split("|")[1]])
+    assert metrics["prompts_per_language"]["es"] == metrics["prompts_per_language"]["en"] >= 1
+    assert "BM25 (léxico)" in metrics["prompt_by_language"]
+    for model, langs in metrics["prompt_by_language"].items():
+        for lang, values in langs.items():
+            assert all(0 <= low <= mean <= high <= 1 for mean, low, high in values.values()), (model, lang)
 
 
 def check_rag(metrics: dict) -> None:

@@ -4,6 +4,7 @@ path to a real service (they talk to a local stand-in server through the *_BASE_
 
 import json
 import os
+import time
 import urllib.error
 import urllib.request
 
@@ -14,14 +15,15 @@ PROVIDERS = {
     "openai": ("OPENAI_API_KEY", "OPENAI_BASE_URL", "https://api.openai.com/v1"),
     "gemini": ("GEMINI_API_KEY", "GEMINI_BASE_URL", "https://generativelanguage.googleapis.com/v1beta"),
 }
-DIMENSIONS = {"text-embedding-3-small": 1536, "text-embedding-3-large": 3072, "text-embedding-004": 768,
-              "gemini-embedding-001": 3072}
+# text-embedding-004 was shut down on 2026-01-14 (404 since): gemini-embedding-001 is the current model.
+DIMENSIONS = {"text-embedding-3-small": 1536, "text-embedding-3-large": 3072, "gemini-embedding-001": 3072}
+DEFAULTS = {"openai": "text-embedding-3-small", "gemini": "gemini-embedding-001"}
+RETRIED = {429, 500, 502, 503, 504}  # rate limits and transient server errors
 
 
 def available_api_embedders() -> list[str]:
     """The hosted embedders whose key is set, e.g. ['openai:text-embedding-3-small']."""
-    defaults = {"openai": "text-embedding-3-small", "gemini": "text-embedding-004"}
-    return [f"{name}:{defaults[name]}" for name, (key, _, _) in PROVIDERS.items() if os.environ.get(key)]
+    return [f"{name}:{DEFAULTS[name]}" for name, (key, _, _) in PROVIDERS.items() if os.environ.get(key)]
 
 
 class ApiEmbedder:
@@ -30,7 +32,8 @@ class ApiEmbedder:
     max_tokens = None
     tokenizer = None
 
-    def __init__(self, name: str, batch_size: int = 64, timeout: float = 60.0):
+    def __init__(self, name: str, batch_size: int = 64, timeout: float = 60.0, retries: int = 5,
+                 backoff: float = 1.0, sleep=time.sleep):
         provider, _, model = name.partition(":")
         if provider not in PROVIDERS or not model:
             raise ValueError(f"hosted embedders are 'openai:MODEL' or 'gemini:MODEL', got {name!r}")
@@ -41,18 +44,29 @@ class ApiEmbedder:
         self.name, self.provider, self.model = name, provider, model
         self.base_url = os.environ.get(url_variable, default_url).rstrip("/")
         self.batch_size, self.timeout = batch_size, timeout
+        self.retries, self.backoff, self.sleep = retries, backoff, sleep  # sleep: injectable for tests
         self.dimension = DIMENSIONS.get(model, 0)
 
     def _post(self, url: str, payload: dict, headers: dict) -> dict:
+        """POST JSON; 429 and 5xx are retried with exponential backoff (Retry-After when given)."""
         request = urllib.request.Request(url, json.dumps(payload).encode("utf-8"),
                                          {"Content-Type": "application/json", **headers})
-        try:
-            with urllib.request.urlopen(request, timeout=self.timeout) as response:
-                return json.loads(response.read())
-        except urllib.error.HTTPError as error:
-            raise RuntimeError(f"{self.name}: HTTP {error.code} {error.read()[:200]!r}") from None
-        except urllib.error.URLError as error:
-            raise RuntimeError(f"{self.name}: cannot reach {self.base_url} ({error.reason})") from None
+        for attempt in range(self.retries + 1):
+            try:
+                with urllib.request.urlopen(request, timeout=self.timeout) as response:
+                    return json.loads(response.read())
+            except urllib.error.HTTPError as error:
+                if error.code not in RETRIED or attempt == self.retries:
+                    raise RuntimeError(f"{self.name}: HTTP {error.code} {error.read()[:200]!r}"
+                                       + (f" after {attempt + 1} attempts" if attempt else "")) from None
+                wait = self.backoff * 2 ** attempt
+                retry_after = error.headers.get("Retry-After") if error.headers else None
+                if retry_after and retry_after.strip().isdigit():
+                    wait = max(wait, float(retry_after))
+                self.sleep(min(wait, 60.0))
+            except urllib.error.URLError as error:
+                raise RuntimeError(f"{self.name}: cannot reach {self.base_url} ({error.reason})") from None
+        raise AssertionError("unreachable")
 
     def _batch(self, texts: list[str]) -> list[list[float]]:
         if self.provider == "openai":

@@ -62,22 +62,71 @@ def chunk_words(text: str, size: int, overlap: int) -> list[str]:
 
 @dataclass(frozen=True)
 class Chunk:
-    """A retrievable piece of a document and the section labels it covers (for citations)."""
+    """A retrievable piece of a document, the section labels it covers (for citations) and the
+    share of its words under each label (same order; empty when unknown)."""
 
     text: str
     labels: tuple[str, ...]
+    shares: tuple[float, ...] = ()
+
+    @property
+    def majority(self) -> str:
+        """The label holding most of the chunk's words (the first label when shares are unknown)."""
+        return self.labels[max(range(len(self.shares)), key=self.shares.__getitem__)] if self.shares else self.labels[0]
 
 
-def chunk_labelled_words(sections, size: int, overlap: int) -> list[Chunk]:
-    """chunk_words over a whole document, each chunk keeping the labels of the sections it spans."""
+def _document_words(sections) -> tuple[list[str], list[str]]:
     words, owners = [], []
     for section in sections:
         for word in section.text.split():
             words.append(word)
             owners.append(section.label)
-    chunks, start_positions = [], range(0, len(words), size - overlap)
-    for text, start in zip(chunk_words(" ".join(words), size, overlap), start_positions, strict=False):
-        chunks.append(Chunk(text, tuple(dict.fromkeys(owners[start:start + size]))))
+    return words, owners
+
+
+def _labelled(words: list[str], owners: list[str], start: int, end: int) -> Chunk:
+    counts: dict[str, int] = {}
+    for owner in owners[start:end]:
+        counts[owner] = counts.get(owner, 0) + 1
+    total = sum(counts.values())
+    return Chunk(" ".join(words[start:end]), tuple(counts), tuple(c / total for c in counts.values()))
+
+
+def chunk_labelled_words(sections, size: int, overlap: int) -> list[Chunk]:
+    """chunk_words over a whole document, each chunk keeping the labels of the sections it spans."""
+    chunk_words("x", size, overlap)  # the same argument checks
+    words, owners = _document_words(sections)
+    chunks = []
+    for start in range(0, len(words), size - overlap):
+        chunks.append(_labelled(words, owners, start, start + size))
+        if start + size >= len(words):
+            break
+    return chunks
+
+
+def chunk_labelled_tokens(sections, count_tokens, size: int, overlap: int) -> list[Chunk]:
+    """Like chunk_labelled_words, but `size` and `overlap` count the embedder's own tokens
+    (count_tokens: list of words -> tokens per word), so no chunk is cut by the model's limit.
+
+    Windows end at word boundaries; a word longer than `size` tokens stands alone."""
+    if not 0 <= overlap < size:
+        raise ValueError(f"need 0 <= overlap < size, got size {size} and overlap {overlap}")
+    words, owners = _document_words(sections)
+    costs = list(count_tokens(words)) if words else []
+    chunks, start = [], 0
+    while start < len(words):
+        end, used = start, 0
+        while end < len(words) and (end == start or used + costs[end] <= size):
+            used += costs[end]
+            end += 1
+        chunks.append(_labelled(words, owners, start, end))
+        if end >= len(words):
+            break
+        back, kept = end, 0  # step back over `overlap` tokens for the next window
+        while back - 1 > start and kept + costs[back - 1] <= overlap:
+            back -= 1
+            kept += costs[back]
+        start = back
     return chunks
 
 
@@ -88,11 +137,11 @@ def chunk_by_sections(sections, max_words: int) -> list[Chunk]:
         current: list[str] = []
         for sentence in re.split(r"(?<=[.!?])\s+", section.text):
             if current and len(" ".join(current + [sentence]).split()) > max_words:
-                chunks.append(Chunk(" ".join(current), (section.label,)))
+                chunks.append(Chunk(" ".join(current), (section.label,), (1.0,)))
                 current = []
             current.append(sentence)
         if current:
-            chunks.append(Chunk(" ".join(current), (section.label,)))
+            chunks.append(Chunk(" ".join(current), (section.label,), (1.0,)))
     return chunks
 
 

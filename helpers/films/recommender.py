@@ -10,67 +10,51 @@ import argparse
 import json
 import sys
 import time
-from pathlib import Path
 
 import numpy as np
 
-from helpers.films.vector_store import AddReport, MovieVectorStore
-from helpers.metrics import hit_at_k
-from helpers.paths import REPO_ROOT
-
-PROMPTS_FILE = REPO_ROOT / "data" / "movie_prompts.json"
+from helpers.films.vector_store import AddReport, MovieVectorStore, StoreError, StoreMismatchError
 
 
 def index_films(store: MovieVectorStore, films: list, embedder, batch_size: int = 32,
-                prune: bool = False) -> tuple[AddReport, float]:
-    """Embed the films the store lacks (or whose text changed) and add them in one transaction.
+                prune: bool = False, commit_every: int = 64, progress: bool = True) -> tuple[AddReport, float]:
+    """Embed the films the store lacks (or whose text changed), committing every `commit_every`
+    films: an interruption (or a hosted API that gives up) keeps every batch already committed,
+    and the next call embeds only what is still missing.
 
     prune=True first deletes stored films that are not in `films`, so the store mirrors them.
     Returns the report and the seconds spent embedding; films with empty text are reported."""
+    from tqdm.auto import tqdm
+
+    if commit_every < 1:
+        raise ValueError(f"commit_every must be at least 1, got {commit_every}")
     store.check_compatible(embedder.name, embedder.dimension)
     if prune:
         store.retain(film.title for film in films)
     pending = store.pending(films)
-    texts = [film.description for film in pending if film.description.strip()]
-    start = time.perf_counter()
-    vectors = embedder.encode(texts, batch_size=batch_size, show_progress=True)
-    seconds = time.perf_counter() - start
-    # Empty descriptions get a zero row that add_embeddings refuses and reports, never stores.
-    full = np.zeros((len(pending), embedder.dimension), dtype=np.float32)
-    full[[i for i, film in enumerate(pending) if film.description.strip()]] = vectors
-    return store.add_embeddings(pending, full, embedder.name), seconds
+    report, seconds = AddReport(), 0.0
+    groups = [pending[i:i + commit_every] for i in range(0, len(pending), commit_every)]
+    for group in tqdm(groups, desc=f"Indexando con {embedder.name}", unit="lote", disable=not progress or not groups):
+        texts = [film.description for film in group if film.description.strip()]
+        start = time.perf_counter()
+        vectors = embedder.encode(texts, batch_size=batch_size) if texts else np.zeros((0, embedder.dimension))
+        seconds += time.perf_counter() - start
+        # Empty descriptions get a zero row that add_embeddings refuses and reports, never stores.
+        full = np.zeros((len(group), vectors.shape[1] if texts else embedder.dimension), dtype=np.float32)
+        full[[i for i, film in enumerate(group) if film.description.strip()]] = vectors
+        done = store.add_embeddings(group, full, embedder.name)  # one transaction per group
+        report.inserted += done.inserted
+        report.updated += done.updated
+        report.unchanged += done.unchanged
+        report.empty += done.empty
+    report.unchanged += len(films) - len(pending)
+    return report, seconds
 
 
 def recommend(store: MovieVectorStore, embedder, prompt: str, top_k: int = 5,
               backend: str = "sqlite-vec") -> list[tuple[str, float]]:
     """The top_k (title, similarity) films for a free-text prompt."""
     return store.search(embedder.encode([prompt])[0], embedder.name, top_k, backend)
-
-
-def load_prompt_set(path: str | Path = PROMPTS_FILE) -> list[dict]:
-    """The hand-labelled prompts: lang, prompt and expected titles."""
-    data = json.loads(Path(path).read_text(encoding="utf-8"))
-    prompts = data["prompts"]
-    for index, item in enumerate(prompts):
-        missing = {"lang", "prompt", "expected"} - set(item)
-        if missing or not item.get("expected"):
-            raise ValueError(f"{path}: prompt {index} lacks {sorted(missing) or ['expected titles']}")
-    return prompts
-
-
-def evaluate_prompts(store: MovieVectorStore, embedder, prompts: list[dict], ks=(1, 5, 10),
-                     backend: str = "sqlite-vec") -> list[dict]:
-    """Per prompt whose expected films are in the store: hit@k for each k and the results."""
-    titles = set(store.matrix()[1])
-    rows = []
-    for item in prompts:
-        expected = [t for t in item["expected"] if t in titles]
-        if not expected:
-            continue  # a smaller catalogue slice may not hold these films
-        ranked = [title for title, _ in recommend(store, embedder, item["prompt"], max(ks), backend)]
-        rows.append({"lang": item["lang"], "prompt": item["prompt"], "expected": expected,
-                     "top": ranked[:5], **{f"hit@{k}": hit_at_k(ranked, expected, k) for k in ks}})
-    return rows
 
 
 def tfidf_vectors(texts: list[str]) -> np.ndarray:
@@ -81,40 +65,81 @@ def tfidf_vectors(texts: list[str]) -> np.ndarray:
     return matrix.astype(np.float32).toarray()
 
 
-def _cli(argv: list[str] | None = None) -> int:
-    from helpers.embeddings import load_embedder
-    from helpers.env import set_hub_offline
-    from helpers.films.catalogue import load_catalogue
+def _positive(text: str) -> int:
+    value = int(text) if text.strip().lstrip("-").isdigit() else None
+    if value is None or value < 1:
+        raise argparse.ArgumentTypeError(f"must be a whole number of at least 1, got {text!r}")
+    return value
 
-    parser = argparse.ArgumentParser(prog="python -m helpers.films", description=__doc__.splitlines()[0])
+
+def _prompt(text: str) -> str:
+    if not text.strip():
+        raise argparse.ArgumentTypeError("a prompt cannot be empty")
+    return text
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse whose mistakes are two short lines (the usage block wraps over many)."""
+
+    def error(self, message):
+        self.exit(2, f"{self.prog}: error: {message}\n(python -m helpers.films --help for usage)\n")
+
+
+def _cli(argv: list[str] | None = None) -> int:
+    parser = _Parser(prog="python -m helpers.films", description=__doc__.splitlines()[0])
     commands = parser.add_subparsers(dest="command", required=True)
     add = commands.add_parser("add-embeddings", help="embed the catalogue into the database (idempotent)")
     add.add_argument("--model", default="all-MiniLM-L6-v2", help="embedder alias or Hub id")
-    add.add_argument("--limit", type=int, default=None, help="only the first N films")
+    add.add_argument("--limit", type=_positive, default=None, help="only the first N films")
     commands.add_parser("check-embeddings", help="counts, dimensions, norms and a sample")
     rec = commands.add_parser("check-recommendations", help="recommend for prompts")
-    rec.add_argument("--prompt", action="append", help="a prompt (repeatable); default: the labelled set")
-    rec.add_argument("--top-k", type=int, default=5)
+    rec.add_argument("--prompt", action="append", type=_prompt, help="a prompt (repeatable); default: the labelled set")
+    rec.add_argument("--top-k", type=_positive, default=5)
     rec.add_argument("--backend", choices=["sqlite-vec", "numpy"], default="sqlite-vec")
     for command in commands.choices.values():
         command.add_argument("--db", required=True, help="the SQLite file")
     args = parser.parse_args(argv)
+    try:
+        return _run(args)
+    except (StoreError, StoreMismatchError, FileNotFoundError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted: the batches already committed are kept; run the same command to resume",
+              file=sys.stderr)
+        return 130
+
+
+def _run(args) -> int:
+    from helpers.embeddings import load_embedder
+    from helpers.env import set_hub_offline
+    from helpers.films.catalogue import load_catalogue
+    from helpers.models import ModelNotAvailableError
+
     set_hub_offline(True)
-    store = MovieVectorStore(args.db)
-    if args.command == "add-embeddings":
-        report, seconds = index_films(store, load_catalogue(args.limit).films, load_embedder(args.model))
-        print(f"insertadas {report.inserted}, actualizadas {report.updated}, sin cambios {report.unchanged}, "
-              f"vacías {len(report.empty)} ({seconds:.1f} s de embeddings)")
-    elif args.command == "check-embeddings":
-        print(json.dumps(store.stats(), ensure_ascii=False, indent=2))
-    else:
-        if store.model is None:
-            parser.error(f"{args.db} has no embeddings: run add-embeddings first")
-        embedder = load_embedder(store.model)
-        for prompt in args.prompt or [p["prompt"] for p in load_prompt_set()]:
-            hits = recommend(store, embedder, prompt, args.top_k, args.backend)
-            print(f"\n{prompt}\n" + "\n".join(f"  {score:.3f}  {title}" for title, score in hits))
-    store.close()
+    store = MovieVectorStore(args.db, create=args.command == "add-embeddings")
+    try:
+        if args.command == "add-embeddings":
+            try:
+                embedder = load_embedder(args.model)
+            except (ModelNotAvailableError, KeyError, OSError) as error:
+                raise StoreError(f"cannot load embedder {args.model!r}: {error}") from None
+            report, seconds = index_films(store, load_catalogue(args.limit).films, embedder)
+            print(f"insertadas {report.inserted}, actualizadas {report.updated}, sin cambios {report.unchanged}, "
+                  f"vacías {len(report.empty)} ({seconds:.1f} s de embeddings)")
+        elif args.command == "check-embeddings":
+            print(json.dumps(store.stats(), ensure_ascii=False, indent=2))
+        else:
+            if store.model is None:
+                raise StoreError(f"{args.db} has no embeddings: run add-embeddings first")
+            embedder = load_embedder(store.model)
+            from helpers.films.evaluation import load_prompt_set
+
+            for prompt in args.prompt or [p["prompt"] for p in load_prompt_set()]:
+                hits = recommend(store, embedder, prompt, args.top_k, args.backend)
+                print(f"\n{prompt}\n" + "\n".join(f"  {score:.3f}  {title}" for title, score in hits))
+    finally:
+        store.close()
     return 0
 
 

@@ -15,6 +15,14 @@ class StoreMismatchError(ValueError):
     """A query or an insert made with another model or dimension than the store's."""
 
 
+class StoreError(ValueError):
+    """The database path is a folder, missing (when it must exist), not SQLite, or another schema."""
+
+
+SCHEMA = {"meta": {"key", "value"},
+          "movies": {"id", "title", "description", "genre", "year", "embedding", "dtype", "dimension", "model"}}
+
+
 @dataclass
 class AddReport:
     """What add_embeddings did: rows inserted, updated, unchanged, and texts refused as empty."""
@@ -40,17 +48,39 @@ def connect(path: str | Path):
 class MovieVectorStore:
     """A SQLite file of movies and their embeddings, bound to one embedding model and dimension."""
 
-    def __init__(self, path: str | Path):
+    def __init__(self, path: str | Path, create: bool = True):
+        """Open (create=True: or create) the store; StoreError when the path cannot be one."""
+        import sqlean
+
         self.path = Path(path)
+        if self.path.is_dir():
+            raise StoreError(f"{self.path} is a folder, not a database file")
+        if not create and not self.path.is_file():
+            raise StoreError(f"{self.path} does not exist (nothing was created): run add-embeddings first")
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self.connection = connect(self.path)
-        with self.connection:
-            self.connection.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
-            self.connection.execute(
-                "CREATE TABLE IF NOT EXISTS movies (id INTEGER PRIMARY KEY, title TEXT NOT NULL UNIQUE, "
-                "description TEXT NOT NULL, genre TEXT, year INTEGER, embedding BLOB NOT NULL, "
-                "dtype TEXT NOT NULL, dimension INTEGER NOT NULL, model TEXT NOT NULL)")
+        try:
+            with self.connection:
+                self.connection.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+                self.connection.execute(
+                    "CREATE TABLE IF NOT EXISTS movies (id INTEGER PRIMARY KEY, title TEXT NOT NULL UNIQUE, "
+                    "description TEXT NOT NULL, genre TEXT, year INTEGER, embedding BLOB NOT NULL, "
+                    "dtype TEXT NOT NULL, dimension INTEGER NOT NULL, model TEXT NOT NULL)")
+            self._check_schema()
+        except sqlean.DatabaseError as error:
+            self.connection.close()
+            raise StoreError(f"{self.path} is not a SQLite database of this project ({error})") from None
+        except StoreError:
+            self.connection.close()
+            raise
         self._matrix_cache = self._unit_cache = None
+
+    def _check_schema(self) -> None:
+        for table, wanted in SCHEMA.items():
+            columns = {row[1] for row in self.connection.execute(f"PRAGMA table_info({table})")}
+            if not wanted <= columns:
+                raise StoreError(f"{self.path}: table {table!r} lacks columns {sorted(wanted - columns)}; "
+                                 f"it was made by another program: use another --db file")
 
     def _meta(self, key: str) -> str | None:
         row = self.connection.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()

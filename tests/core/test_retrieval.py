@@ -64,3 +64,30 @@ def test_cosine_and_euclidean_agree_only_on_unit_vectors():
     cos = [i for i, _ in Retriever(CORPUS, embedder, "cosine", vectors=long).search("q", 4, query)]
     euc = [i for i, _ in Retriever(CORPUS, embedder, "euclidean", vectors=long).search("q", 4, query)]
     assert cos[0] == 0 and euc[0] != 0
+
+
+def test_token_chunks_fit_the_limit_cover_every_word_and_overlap():
+    from helpers.rag.bash_manual import Section
+    from helpers.retrieval import chunk_labelled_tokens
+
+    sections = [Section("A", "", "uno dos tres cuatro"), Section("B", "", "cinco seisseis siete ocho")]
+    costs = lambda words: [1 + len(w) // 5 for w in words]  # noqa: E731 (a stand-in tokenizer)
+    chunks = chunk_labelled_tokens(sections, costs, size=4, overlap=1)
+    for chunk in chunks:
+        assert sum(costs(chunk.text.split())) <= 4 or len(chunk.text.split()) == 1
+        assert sum(chunk.shares) == pytest.approx(1.0)
+    words = [w for c in chunks for w in c.text.split()]
+    assert list(dict.fromkeys(words)) == "uno dos tres cuatro cinco seisseis siete ocho".split()
+    assert chunks[0].text.split()[-1] == chunks[1].text.split()[0]  # one token of overlap
+    assert chunks[0].labels == ("A",) and chunks[-1].majority == "B"
+    with pytest.raises(ValueError):
+        chunk_labelled_tokens(sections, costs, size=4, overlap=4)
+
+
+def test_labelled_word_chunks_record_the_share_of_each_section():
+    from helpers.rag.bash_manual import Section
+    from helpers.retrieval import chunk_labelled_words
+
+    chunks = chunk_labelled_words([Section("A", "", "a b"), Section("B", "", "c d e f")], 4, 1)
+    assert chunks[0].labels == ("A", "B") and chunks[0].shares == (0.5, 0.5)
+    assert chunks[1].labels == ("B",) and chunks[1].majority == "B"

@@ -4,7 +4,8 @@ import numpy as np
 import pytest
 
 from helpers.films.catalogue import display_title, load_catalogue, shared_description_losers
-from helpers.films.recommender import load_prompt_set, tfidf_vectors
+from helpers.films.evaluation import load_prompt_set
+from helpers.films.recommender import tfidf_vectors
 from helpers.films.vector_store import MovieVectorStore, StoreMismatchError
 from helpers.metrics import genre_agreement, hit_at_k
 from helpers.retrieval import most_similar_pairs, nearest_neighbours, top_k_indices
@@ -152,7 +153,9 @@ def test_catalogue_and_labelled_prompts_agree():
     assert len({f.description for f in catalogue.films}) == len(catalogue.films)  # no shared texts left
     assert sum(bool(f.genres) for f in catalogue.films) > 500
     prompts = load_prompt_set()
-    assert len(prompts) >= 20 and {p["lang"] for p in prompts} == {"es", "en"}
+    for lang in ("es", "en"):  # the same intents in both languages, at least 26 each
+        assert sorted(p["intent"] for p in prompts if p["lang"] == lang) == list(range(len(prompts) // 2))
+    assert len(prompts) // 2 >= 26
     assert all(t in titles for p in prompts for t in p["expected"])
 
 

@@ -78,7 +78,7 @@ import pandas as pd
 
 from helpers.embeddings import encode_cached, load_embedder
 from helpers.env import set_up
-from helpers.io import atomic_write_json, settings_key
+from helpers.io import atomic_write_csv, atomic_write_json, save_figure, settings_key
 from helpers.metrics import bootstrap_interval, paired_difference, save_metrics
 from helpers.models import load_causal_lm
 from helpers.rag.answers import OUTCOMES, SYSTEM_PROMPT, build_prompt, judge_answer, show_prompt
@@ -292,7 +292,7 @@ for (chunk_name, method), (retriever, q_vectors) in retrievers.items():
                  **{key: cell(interval) for key, interval in with_intervals(values, SEED).items()},
                  "MRR (toca una sección)": f"{per_question(loose)['mrr'].mean():.2f}"})
 retrieval_table = pd.DataFrame(rows)
-retrieval_table.to_csv(ctx.output_dir / "retrieval.csv", index=False)
+atomic_write_csv(ctx.output_dir / "retrieval.csv", retrieval_table)
 retrieval_table
 
 # %% [markdown]
@@ -330,7 +330,7 @@ ax.set_xlim(0, 1)
 ax.set_title(f"Recuperación sobre {len(questions)} preguntas (acierto: sección mayoritaria)")
 ax.legend(loc="lower right")
 fig.tight_layout()
-fig.savefig(ctx.output_dir / "retrieval.png", dpi=120)
+save_figure(fig, ctx.output_dir / "retrieval.png")
 plt.show()
 
 # %% [markdown]

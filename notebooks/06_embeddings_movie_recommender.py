@@ -80,7 +80,7 @@ from helpers.films.catalogue import load_catalogue
 from helpers.films.evaluation import genre_lift, language_summary, load_prompt_set, rank_prompts
 from helpers.films.recommender import index_films, recommend, tfidf_vectors
 from helpers.films.vector_store import MovieVectorStore, StoreMismatchError
-from helpers.io import atomic_write_json
+from helpers.io import atomic_write_csv, atomic_write_json, save_figure
 from helpers.metrics import bootstrap_interval, genre_agreement, paired_difference, save_metrics
 from helpers.registry import model_for
 from helpers.retrieval import Retriever, most_similar_pairs, nearest_neighbours
@@ -278,7 +278,7 @@ def bm25_search(text, depth):
 
 prompt_rows += [{"modelo": "BM25 (léxico)", **row} for row in rank_prompts(bm25_search, prompt_set, titles)]
 prompt_results = pd.DataFrame(prompt_rows)
-prompt_results.to_csv(ctx.output_dir / "prompt_results.csv", index=False)
+atomic_write_csv(ctx.output_dir / "prompt_results.csv", prompt_results)
 chance_hit5 = float(np.mean([min(1.0, 5 * len(r["expected"]) / len(titles)) for r in rank_prompts(bm25_search, prompt_set, titles)]))
 language = {model: language_summary([r for r in prompt_rows if r["modelo"] == model], SEED)
             for model in dict.fromkeys(r["modelo"] for r in prompt_rows)}
@@ -309,7 +309,7 @@ axes[1].set_ylim(0, 1)
 axes[1].set_title("Consultas paralelas: MRR por idioma (IC 95 %)")
 axes[1].legend()
 fig.tight_layout()
-fig.savefig(ctx.output_dir / "evaluation.png", dpi=120)
+save_figure(fig, ctx.output_dir / "evaluation.png")
 plt.show()
 
 # %% [markdown]

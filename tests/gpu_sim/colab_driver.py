@@ -1,6 +1,7 @@
 """Run as Colab would, from a temporary /content-like folder: a fake google.colab, the notebook's first
 cell, its parameters cell, then every cell up to the first one that loads a model (the data loading)."""
 
+import importlib.machinery
 import json
 import os
 import re
@@ -20,11 +21,17 @@ def _get(key):
     return "hf_simulated"
 
 
-google = types.ModuleType("google")
+try:  # the real `google` namespace package (protobuf lives there); Colab adds google.colab to it
+    import google
+except ImportError:
+    google = types.ModuleType("google")
+    google.__path__, google.__spec__ = [], importlib.machinery.ModuleSpec("google", None, is_package=True)
+    sys.modules["google"] = google
 colab = types.ModuleType("google.colab")
+colab.__spec__ = importlib.machinery.ModuleSpec("google.colab", None)  # find_spec() reads it (accelerate does)
 colab.userdata = types.SimpleNamespace(get=_get)
 google.colab = colab
-sys.modules.update({"google": google, "google.colab": colab})
+sys.modules["google.colab"] = colab
 
 
 

@@ -54,7 +54,7 @@ if "google.colab" in sys.modules:
     sys.path.insert(0, os.path.abspath("llm-studies"))
     from helpers.colab import prepare_colab  # instala, prepara los datos de este cuaderno, secretos, GPU
 
-    prepare_colab("05_chatbot_workshop_solutions", "llm-studies")
+    prepare_colab("05_chatbot_workshop", "llm-studies")
 
 # %% tags=["parameters"]
 PROFILE = "local"  # "local": modelos empaquetados en CPU; "gpu": modelos del Hub

@@ -36,13 +36,13 @@ workshop: ## regenera la hoja de estudiantes del taller desde las soluciones (se
 	$(PY) -m helpers.workshop
 	$(MAKE) sync
 
-test: ## todas las pruebas, también cada cuaderno con parámetros pequeños y el chat en Chromium (unos 7 min)
+test: ## todas las pruebas: cada cuaderno con parámetros pequeños (local y gpu simulado), Colab simulado, el chat en Chromium (unos 30 min medidos con la CPU compartida)
 	$(PY) -m pytest -q tests
 
 test-mutants: ## el corrector del taller frente a sus 31 soluciones erróneas, cada una con los cinco ejercicios (unos 21 min)
 	LLM_STUDIES_FULL_MUTANTS=1 $(PY) -m pytest -q tests/workshop/test_mutants.py
 
-test-fast: ## las pruebas sin ejecutar los cuadernos (una parte de los 7 min de make test)
+test-fast: ## las pruebas sin ejecutar los cuadernos (una parte de make test)
 	$(PY) -m pytest -q tests --ignore=tests/test_notebooks.py
 
 run-all: ## ejecuta cada cuaderno con papermill en el perfil local; reanuda lo guardado (4-5 h)

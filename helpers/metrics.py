@@ -78,26 +78,31 @@ def ndcg_at_k(ranked: Sequence, relevant: Iterable, k: int) -> float:
     return dcg / ideal
 
 
-def bootstrap_interval(values, n_resamples: int = 2000, seed: int = 0, level: float = 0.95,
-                       statistic=np.mean) -> tuple[float, float, float]:
-    """(estimate, low, high): BCa bootstrap interval (scipy.stats.bootstrap) over independent units.
-
-    Falls back to the percentile method where BCa is undefined (tiny or near-constant samples)."""
+def bootstrap_bounds(data: tuple, statistic, n_resamples: int = 2000, seed: int = 0, level: float = 0.95,
+                     paired: bool = False) -> tuple[float, float]:
+    """(low, high) of scipy.stats.bootstrap: BCa, or percentile where BCa is undefined (tiny or
+    near-constant samples); NaN when neither gives finite bounds."""
     from scipy.stats import bootstrap
 
+    for method in ("BCa", "percentile"):
+        result = bootstrap(data, statistic, n_resamples=n_resamples, confidence_level=level, method=method,
+                           paired=paired, vectorized=not paired, rng=np.random.default_rng(seed))
+        low, high = (float(x) for x in result.confidence_interval)
+        if math.isfinite(low) and math.isfinite(high):
+            return low, high
+    return math.nan, math.nan
+
+
+def bootstrap_interval(values, n_resamples: int = 2000, seed: int = 0, level: float = 0.95,
+                       statistic=np.mean) -> tuple[float, float, float]:
+    """(estimate, low, high): BCa bootstrap interval (scipy.stats.bootstrap) over independent units."""
     values = np.asarray(values, dtype=float)
     if len(values) == 0:
         return math.nan, math.nan, math.nan
     estimate = float(statistic(values))
     if len(values) == 1 or np.ptp(values) == 0:  # every resample is the same sample
         return estimate, estimate, estimate
-    for method in ("BCa", "percentile"):
-        result = bootstrap((values,), statistic, n_resamples=n_resamples, confidence_level=level,
-                           method=method, rng=np.random.default_rng(seed))
-        low, high = (float(x) for x in result.confidence_interval)
-        if math.isfinite(low) and math.isfinite(high):
-            return estimate, low, high
-    return estimate, math.nan, math.nan
+    return (estimate, *bootstrap_bounds((values,), statistic, n_resamples, seed, level))
 
 
 def paired_difference(a, b, n_resamples: int = 2000, seed: int = 0, level: float = 0.95) -> dict:

@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from helpers.metrics import bootstrap_interval, paired_difference
+from helpers.metrics import bootstrap_bounds, bootstrap_interval, paired_difference
 
 
 def mcnemar_exact(true, predicted_a, predicted_b) -> dict:
@@ -56,8 +56,6 @@ def accuracy_interval(rows: list[dict], split: str, true, seed: int = 0) -> tupl
 
 def movie_bootstrap(differences, groups, n_resamples: int = 2000, seed: int = 0, level: float = 0.95) -> dict:
     """Mean per-review difference with a BCa interval that resamples whole movies (reviews of a movie correlate)."""
-    from scipy.stats import bootstrap
-
     differences, groups = np.asarray(differences, dtype=float), np.asarray(groups)
     if differences.shape != groups.shape:
         raise ValueError(f"one movie per review is needed: {differences.shape} differences, {groups.shape} movies")
@@ -66,14 +64,8 @@ def movie_bootstrap(differences, groups, n_resamples: int = 2000, seed: int = 0,
     mean = float(sums.sum() / counts.sum())
     if len(names) < 2 or np.ptp(sums / counts) == 0:
         return {"mean": mean, "low": mean, "high": mean, "movies": int(len(names)), "separated": mean != 0}
-    low = high = float("nan")
-    for method in ("BCa", "percentile"):  # BCa is undefined for some degenerate resamples
-        result = bootstrap((sums, counts), lambda s, c: s.sum() / c.sum(), paired=True, vectorized=False,
-                           n_resamples=n_resamples, confidence_level=level, method=method,
-                           rng=np.random.default_rng(seed))
-        low, high = (float(x) for x in result.confidence_interval)
-        if np.isfinite(low) and np.isfinite(high):
-            break
+    low, high = bootstrap_bounds((sums, counts), lambda s, c: s.sum() / c.sum(), n_resamples, seed, level,
+                                 paired=True)
     return {"mean": mean, "low": low, "high": high, "movies": int(len(names)), "separated": bool(low > 0 or high < 0)}
 
 

@@ -3,14 +3,13 @@
 
 def gpu_capabilities() -> dict | None:
     """{'capability': (major, minor), 'flash_attn': bool} of GPU 0, or None without CUDA."""
-    import importlib.util
-
     import torch
+
+    from helpers.precision import flash_attention_importable
 
     if not torch.cuda.is_available():
         return None
-    return {"capability": tuple(torch.cuda.get_device_capability(0)),
-            "flash_attn": importlib.util.find_spec("flash_attn") is not None}
+    return {"capability": tuple(torch.cuda.get_device_capability(0)), "flash_attn": flash_attention_importable()}
 
 
 def precision_and_attention(capabilities: dict | None = None, probe: bool = True) -> tuple[str, str]:

@@ -86,7 +86,7 @@ def bootstrap_bounds(data: tuple, statistic, n_resamples: int = 2000, seed: int 
 
     for method in ("BCa", "percentile"):
         result = bootstrap(data, statistic, n_resamples=n_resamples, confidence_level=level, method=method,
-                           paired=paired, vectorized=not paired, rng=np.random.default_rng(seed))
+                           paired=paired, vectorized=False if paired else None, rng=np.random.default_rng(seed))
         low, high = (float(x) for x in result.confidence_interval)
         if math.isfinite(low) and math.isfinite(high):
             return low, high

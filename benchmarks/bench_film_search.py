@@ -65,10 +65,14 @@ def search_latency() -> dict:
         numpy_ms = _per_query_ms(lambda q: store.search(q, embedder.name, 10, "numpy"), queries, REPEATS)
         store.close()
     build = {"build_seconds_sqlite_vec_with_embedding": sqlite_build, "build_seconds_numpy": numpy_build}
-    return _rows(loop_ms, vec_ms, numpy_ms, build, "catalogue", len(films), 50) | search_at_scale()
+    curve = {}
+    for rows in SYNTHETIC_SCALES:  # the same three searches at growing sizes: where each stops being enough
+        curve |= search_at_scale(rows)
+    return _rows(loop_ms, vec_ms, numpy_ms, build, "catalogue", len(films), 50) | curve
 
 
-SYNTHETIC_ROWS = 100_000  # synthetic unit vectors, MiniLM's dimension
+SYNTHETIC_SCALES = (10_000, 100_000)  # synthetic vectors beyond the catalogue, MiniLM's dimension
+SYNTHETIC_ROWS = SYNTHETIC_SCALES[-1]
 SYNTHETIC_DIMENSION = 384
 
 

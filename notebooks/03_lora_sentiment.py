@@ -74,14 +74,15 @@ STEAM_DAY_RANGE = 365  # días hacia atrás de las reseñas de Steam que se desc
 VALIDATION_SIZE = 0.1  # parte de las películas para validación (elegir configuración)
 TEST_SIZE = 0.15  # parte de las películas para la prueba final
 N_EVAL = 0  # reseñas de validación y de prueba como máximo (muestra aleatoria); 0: todas
-N_TRAIN = {"local": {"encoder": 600, "encoder_alt": 200}, "gpu": {"encoder": 0, "encoder_alt": 0}}  # reseñas de entrenamiento por perfil y papel; 0: todas
+N_TRAIN = {"local": {"encoder": 1000, "encoder_alt": 200}, "gpu": {"encoder": 0, "encoder_alt": 0}}  # reseñas de entrenamiento por perfil y papel; 0: todas
 FULL_SWEEP = {"local": ["encoder"], "gpu": ["encoder", "encoder_alt"]}  # papeles que prueban todas las configuraciones
-ENCODER_ROLES = ["encoder", "encoder_alt"]  # codificadores (papeles del registro)
+ENCODER_ROLES = {"local": ["encoder"], "gpu": ["encoder", "encoder_alt"]}  # codificadores (papeles del registro); en CPU, MPNet (5 veces más lento) se añade con "encoder_alt"
+EXTRA_CONFIGS = {"local": False, "gpu": True}  # añadir LoRA en todas las lineales y ajuste completo (en CPU no caben en 45 min)
 EPOCHS = 2  # épocas, las mismas para todas las configuraciones
 BATCH_SIZE = 16  # reseñas por paso
 MAX_LENGTH = 128  # tokens por reseña como máximo (el relleno es dinámico, por lote)
 MAX_STEPS = -1  # pasos por configuración; -1: las épocas de EPOCHS
-LORA_LR = 1e-3  # tasa de aprendizaje de LoRA
+LORA_LR = 2e-3  # tasa de aprendizaje de LoRA (con 1e-3 y 38 pasos no salía de la clase mayoritaria)
 FULL_LR = 5e-5  # tasa de aprendizaje del ajuste completo
 SEEDS = [0, 1, 2]  # semillas de entrenamiento de cada configuración
 REPORT_TO = "none"  # registro del entrenamiento: "none", "wandb", "tensorboard" o "trackio"
@@ -114,7 +115,9 @@ NOTEBOOK = "03_lora_sentiment"
 ctx = set_up(NOTEBOOK, PROFILE, SEED, OUTPUT_DIR)
 pd.set_option("display.max_colwidth", 90)
 n_train = N_TRAIN[PROFILE]
-full_sweep = FULL_SWEEP[PROFILE]
+encoder_roles = ENCODER_ROLES[PROFILE]
+full_sweep = [role for role in FULL_SWEEP[PROFILE] if role in encoder_roles]
+extra_configs = EXTRA_CONFIGS[PROFILE]
 
 # %% [markdown]
 # ## Los datos, repartidos por película
@@ -183,7 +186,7 @@ from transformers import AutoConfig
 
 from helpers.setup.assets import ASSETS
 
-encoder_names = {role: model_for(NOTEBOOK, role, PROFILE) for role in ENCODER_ROLES}
+encoder_names = {role: model_for(NOTEBOOK, role, PROFILE) for role in encoder_roles}
 descriptions = {}
 for name in encoder_names.values():
     ref = resolve(name)
@@ -217,7 +220,7 @@ else:
 # %%
 from helpers.models import load_tokenizer
 
-lengths = [len(ids) for ids in load_tokenizer(encoder_names[ENCODER_ROLES[0]])(train_all["text"].tolist())["input_ids"]]
+lengths = [len(ids) for ids in load_tokenizer(encoder_names[encoder_roles[0]])(train_all["text"].tolist())["input_ids"]]
 truncated = np.mean(np.array(lengths) > MAX_LENGTH)
 print(f"Tokens por reseña: mediana {np.median(lengths):.0f}, p95 {np.percentile(lengths, 95):.0f}, "
       f"máximo {max(lengths)}; se truncan el {truncated:.1%} con MAX_LENGTH {MAX_LENGTH}; "
@@ -235,16 +238,21 @@ plt.show()
 # %% [markdown]
 # ## El barrido: configuraciones × semillas con el mismo presupuesto
 # Las cinco configuraciones de LoRA del original (r=8/α=32 en Q,V; r=8/α=32, r=4/α=16 y r=4/α=32
-# en Q,K,V; r=4/α=32 en Q,V), más dos líneas base entrenadas igual: LoRA en **todas las capas
-# lineales** y el **ajuste completo** de todos los pesos. Las capas objetivo se eligen por
+# en Q,K,V; r=4/α=32 en Q,V) y, con `EXTRA_CONFIGS` (perfil `gpu`), dos líneas base entrenadas
+# igual: LoRA en **todas las capas lineales** y el **ajuste completo** de todos los pesos. Las capas objetivo se eligen por
 # arquitectura (`query`/`value` en BERT y RoBERTa, `q`/`v` en MPNet, `query_proj`/`value_proj` en
 # DeBERTa-v2); la cabeza de clasificación siempre se entrena.
 #
 # **Presupuesto.** Todas las configuraciones de un modelo entrenan `EPOCHS` épocas sobre las mismas
 # reseñas (una submuestra fija, sorteada con `SEED`, de las películas de entrenamiento), con lote
-# `BATCH_SIZE`; solo cambia la semilla del entrenamiento (inicialización y orden). En CPU, MPNet (5
-# veces más lento) ve menos reseñas y solo la configuración elegida en validación para el primer
-# modelo: es una fila aparte, con su presupuesto en el nombre, y no se compara como si fuera igual.
+# `BATCH_SIZE`; solo cambia la semilla del entrenamiento (inicialización y orden). En el perfil
+# local: MiniLM, 1.000 reseñas × 2 épocas = 125 pasos de 16 con tasa 2e-3, las cinco
+# configuraciones × 3 semillas (15 entrenamientos; 41 min medidos en total con el *prompting* en 2
+# núcleos). Con menos pasos LoRA no sale de la clase mayoritaria (38 pasos: siempre «positive»).
+# Las dos líneas base entrenadas y MPNet (5 veces más lento) no caben en ese tiempo: se activan con
+# `EXTRA_CONFIGS` y `ENCODER_ROLES`. Si MPNet ve menos reseñas, entrena solo la configuración
+# elegida en validación para el primer modelo: es una fila aparte, con su presupuesto en el nombre,
+# y no se compara como si fuera igual.
 #
 # Cada ejecución se guarda en `runs/` con una clave que incluye todos los ajustes que la
 # determinan y el contenido de sus datos: si la celda se interrumpe, al repetirla solo se entrena
@@ -254,13 +262,14 @@ plt.show()
 runs_dir, trainer_dir = ctx.output_dir / "runs", ctx.output_dir / "trainer"
 eval_frames = {"validation": validation_frame, "test": test_frame}
 train_frames = {role: train_all.sample(n_train[role], random_state=SEED) if n_train.get(role) else train_all
-                for role in ENCODER_ROLES}
+                for role in encoder_roles}
 row_names = {role: f"{short_name(encoder_names[role])} ({len(train_frames[role])} reseñas, {EPOCHS} ép.)"
-             for role in ENCODER_ROLES}
-configs = [ClassifierRun(c.name, c.r, c.alpha, c.parts, EPOCHS, LORA_LR) for c in ORIGINAL_CONFIGS] + [
-    ClassifierRun("LoRA todas las lineales r8 a32", 8, 32, "all-linear", EPOCHS, LORA_LR),
-    ClassifierRun("ajuste completo", 0, 0, "", EPOCHS, FULL_LR)]
-for role in ENCODER_ROLES:
+             for role in encoder_roles}
+configs = [ClassifierRun(c.name, c.r, c.alpha, c.parts, EPOCHS, LORA_LR) for c in ORIGINAL_CONFIGS]
+if extra_configs:  # the two trained baselines: LoRA on every linear layer and full fine-tuning
+    configs += [ClassifierRun("LoRA todas las lineales r8 a32", 8, 32, "all-linear", EPOCHS, LORA_LR),
+                ClassifierRun("ajuste completo", 0, 0, "", EPOCHS, FULL_LR)]
+for role in encoder_roles:
     print(f"Presupuesto de {row_names[role]}: {len(train_frames[role])} reseñas × {EPOCHS} épocas, lote {BATCH_SIZE}, "
           f"{len(SEEDS)} semillas; {'todas las configuraciones' if role in full_sweep else 'solo la elegida en validación'}")
 
@@ -288,7 +297,7 @@ ranking = {role: rank_on_validation(rows) for role, rows in results.items()}
 chosen = {role: next(c for c in configs if c.name == ranking[role][0]) for role in full_sweep}
 for role in full_sweep:
     print(f"{row_names[role]}: elegida «{chosen[role].name}»; orden en validación: {ranking[role]}")
-for role in ENCODER_ROLES:  # the other encoders train only the first one's choice, on their own budget
+for role in encoder_roles:  # the other encoders train only the first one's choice, on their own budget
     if role not in results:
         chosen[role] = chosen[full_sweep[0]]
         results[role] = sweep(jobs_for(role, [chosen[role]]), eval_frames, runs_dir, custom_texts, trainer_dir)
@@ -308,7 +317,7 @@ frozen |= {"model": encoder_names[main_role], "n_train": len(train_frames[main_r
 
 # %%
 rows_by_name = {}  # table name -> the runs of one configuration of one encoder
-for role in ENCODER_ROLES:
+for role in encoder_roles:
     for config, rows in by_config(results[role]).items():
         rows_by_name[f"{row_names[role]} · {config}"] = rows
 rows_by_name[f"{row_names[main_role]} · {frozen['config']}"] = [frozen]
@@ -390,7 +399,7 @@ comparison_table
 # configuración responde a las reseñas propias (aciertos sobre 8, media de las semillas).
 
 # %%
-best_runs = {role: rows_by_name[f"{row_names[role]} · {chosen[role].name}"][0] for role in ENCODER_ROLES}
+best_runs = {role: rows_by_name[f"{row_names[role]} · {chosen[role].name}"][0] for role in encoder_roles}
 for role, run in best_runs.items():
     print(f"{row_names[role]} · {run['config']} (semilla {run['seed']})")
     print(pd.DataFrame(run["splits"]["test"]["report"]).T.round(3).loc[LABELS + ["macro avg"]], "\n")
@@ -490,7 +499,7 @@ plt.show()
 # ## Conclusiones automáticas
 
 # %%
-for role in ENCODER_ROLES:
+for role in encoder_roles:
     rows = rows_by_name[f"{row_names[role]} · {chosen[role].name}"]
     test = seed_statistics(rows, "test")
     how = "elegida en validación" if role in full_sweep else "la elegida para el primer modelo, con su propio presupuesto"
@@ -526,9 +535,9 @@ metrics = {
     "encoders": encoder_names,
     "budgets": {row_names[role]: {"n_train": len(train_frames[role]), "epochs": EPOCHS, "batch_size": BATCH_SIZE,
                                   "max_steps": MAX_STEPS, "seeds": SEEDS, "configurations": ranking[role]}
-                for role in ENCODER_ROLES},
+                for role in encoder_roles},
     "configurations": {name: config_metrics(rows) for name, rows in rows_by_name.items()},
-    "chosen_on_validation": {row_names[role]: chosen[role].name for role in ENCODER_ROLES},
+    "chosen_on_validation": {row_names[role]: chosen[role].name for role in encoder_roles},
     "comparisons": {name: {"accuracy_difference": c["paired_bootstrap"], "by_movie": c["movie_bootstrap"],
                            "mcnemar": {str(seed): t for seed, t in c["mcnemar"].items()},
                            "significant": c["significant"]} for name, c in comparisons.items()},

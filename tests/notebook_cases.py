@@ -121,7 +121,9 @@ CASES = {
     },
     "03_lora_sentiment": {
         "parameters": {"N_TRAIN": {"local": {"encoder": 200, "encoder_alt": 64}, "gpu": {"encoder": 200, "encoder_alt": 64}},
-                       "FULL_SWEEP": {"local": ["encoder"], "gpu": ["encoder"]}, "N_EVAL": 100, "MAX_STEPS": 3,
+                       "FULL_SWEEP": {"local": ["encoder"], "gpu": ["encoder"]}, "N_EVAL": 100,
+                       "ENCODER_ROLES": {p: ["encoder", "encoder_alt"] for p in ("local", "gpu")},
+                       "EXTRA_CONFIGS": {"local": True, "gpu": True}, "MAX_STEPS": 3,
                        "BATCH_SIZE": 8, "SEEDS": [0, 1], "N_PROMPT": 8, "N_SHOTS": 2, "N_BIAS": 4, "PROMPT_BATCH": 4},
         "check": check_sentiment,
     },
@@ -135,7 +137,7 @@ CASES = {
     "05_chatbot_workshop": {"graded": "fails all five exercises until students fill them in"},
     "05_chatbot_workshop_solutions": {"graded": "passes every check"},
     "06_embeddings_movie_recommender": {
-        "parameters": {"N_MOVIES": 120, "EMBEDDER_ROLES": ["embedder", "embedder_multilingual"], "API_EMBEDDERS": False,
+        "parameters": {"N_MOVIES": 120, "EMBEDDER_ROLES": {p: ["embedder", "embedder_multilingual"] for p in ("local", "gpu")}, "API_EMBEDDERS": False,
                        "DEMO_PROMPTS": ["película de un pianista"]},
         "check": check_film_recommender,
     },

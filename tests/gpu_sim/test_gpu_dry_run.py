@@ -10,7 +10,7 @@ GPU_OVERRIDES = {
     # jina needs remote code (refused in one sentence, tests/core/test_gpu_helpers.py): the other embedder runs;
     # Phi-3.5 in 4 bits builds the bitsandbytes config and loads the twin quantised on CPU.
     "04_rag_bash_manual": {"EMBEDDER_ROLES": ["embedder"], "GENERATORS": [["generator", 0], ["generator_alt", 4]]},
-    "06_embeddings_movie_recommender": {"EMBEDDER_ROLES": ["embedder", "embedder_multilingual"]},
+    "06_embeddings_movie_recommender": {"EMBEDDER_ROLES": {"gpu": ["embedder", "embedder_multilingual"]}},
 }
 NOTEBOOKS = [name for name, case in CASES.items() if "parameters" in case]
 

@@ -45,7 +45,7 @@ def split_figure(labels: list[str], epistemic, aleatoric, target_first=None):
     ax.bar(names, aleatoric, bottom=epistemic, label="aleatoria (de la petición)", color="C1")
     if target_first is not None:
         first = np.asarray(target_first, dtype=bool)
-        ax.scatter(np.flatnonzero(first), (epistemic + aleatoric)[first] + 0.05, marker="*", color="k",
+        ax.scatter([names[i] for i in np.flatnonzero(first)], (epistemic + aleatoric)[first] + 0.05, marker="*", color="k",
                    label="objetivo en 1.er puesto")
     ax.set(xlabel="diálogo", ylabel="nats", title="Incertidumbre total por diálogo, descompuesta")
     ax.tick_params(axis="x", rotation=60, labelsize=7)
@@ -64,8 +64,8 @@ def difference_figure(paired: dict, metric: str, title: str):
     highs = np.array([paired[n][metric]["high"] for n in names]) - means
     fig, ax = plt.subplots(figsize=(7, 0.35 * len(names) + 1.2))
     colours = ["C2" if paired[n][metric]["separated"] else "grey" for n in names]
-    ax.errorbar(means, range(len(names)), xerr=[lows, highs], fmt="none", ecolor=colours, capsize=3)
-    ax.scatter(means, range(len(names)), color=colours, zorder=3)
+    for row, colour in enumerate(colours):  # green: the interval excludes zero
+        ax.errorbar(means[row], row, xerr=[[lows[row]], [highs[row]]], fmt="o", color=colour, capsize=3)
     ax.axvline(0, color="k", lw=0.8)
     ax.set_yticks(range(len(names)), names, fontsize=8)
     ax.set(xlabel=f"diferencia de {metric} (fila: A - B), IC 95 % emparejado", title=title)

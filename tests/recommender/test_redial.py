@@ -8,6 +8,7 @@ import pytest
 
 from helpers.io import load_session, save_session
 from helpers.paths import data_dir
+from helpers.recommender.movielens_dialogues import DATASET, SPANISH_GENRES
 from helpers.recommender.recommend import (
     CacheError,
     GenerationCache,
@@ -26,7 +27,6 @@ from helpers.recommender.redial import (
     split_users,
     write_redial,
 )
-from helpers.recommender.movielens_dialogues import DATASET, SPANISH_GENRES
 from helpers.recommender.uncertainty import decompose
 
 ITEMS = {str(i): f"Film {chr(64 + i)} ({1990 + i})" for i in range(1, 9)}  # Film A (1991) ... Film H (1998)

@@ -95,3 +95,23 @@ def candidate_scoring() -> dict:
         "unit": "s", "baseline": separate_seconds, "candidate": shared_seconds, "ratio": separate_seconds / shared_seconds,
         "target": 5.0, "model": "gemma3-270m", "candidates": len(titles),
         "prompt_tokens": len(tokenizer(prompt)["input_ids"]), "max_score_difference": float(abs(shared - separate).max())}}
+
+
+def constrained_overhead() -> dict:
+    """Seconds per generated token, greedy, 5 dialogues' lists: free vs constrained to the catalogue trie."""
+    from helpers.generation import generate
+    from helpers.models import load_causal_lm
+    from helpers.recommender.constrained import TitleTrie, constrained_lists
+
+    data = _data()
+    prompts = [completion_prompt(data, d, 10, 8) for d in list(data.dialogues.values())[:DIALOGUES]]
+    model, tokenizer = load_causal_lm("gemma3-270m")
+    trie = TitleTrie(tokenizer, list(data.item_map.values()))
+    generate(model, tokenizer, prompts[:1], chat=False, max_new_tokens=4, progress=False)  # warm-up
+    free = generate(model, tokenizer, prompts, chat=False, max_new_tokens=60, batch_size=DIALOGUES, progress=False)
+    _, seconds, tokens = constrained_lists(model, tokenizer, trie, prompts, 10, 60)
+    per_token_free, per_token_constrained = free.seconds / max(free.new_tokens, 1), seconds / max(tokens, 1)
+    return {"recommender_constrained_overhead": {
+        "unit": "s/token", "baseline": per_token_free, "candidate": per_token_constrained,
+        "ratio": per_token_free / per_token_constrained, "target": 0.8, "model": "gemma3-270m",
+        "overhead_per_token_s": per_token_constrained - per_token_free, "titles": len(trie.titles)}}

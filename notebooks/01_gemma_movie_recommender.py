@@ -87,6 +87,7 @@ REPORT_TO = "none"  # seguimiento del entrenamiento: "none", "wandb", "tensorboa
 MAX_LENGTH = 384  # tokens por ejemplo de entrenamiento (los más largos se truncan)
 N_UNCERTAINTY = 15  # diálogos de prueba para el análisis de incertidumbre
 BOOTSTRAP = 2000  # remuestreos para los intervalos del 95 %
+CONSTRAINED = True  # además, listas de LoRA restringidas al catálogo (trie de títulos tokenizados)
 MATCH_THRESHOLD = 80  # puntuación mínima de rapidfuzz para aceptar un título generado como del catálogo
 
 # %%
@@ -106,6 +107,7 @@ from helpers.io import atomic_write_csv, atomic_write_text, save_figure, save_se
 from helpers.metrics import bootstrap_interval, paired_difference, save_metrics
 from helpers.models import free_memory, load_for_finetuning
 from helpers.paths import data_dir
+from helpers.recommender.constrained import TitleTrie, constrained_lists
 from helpers.recommender.movielens_dialogues import DATASET
 from helpers.recommender.ranking import (candidate_distribution, candidates_for, chance_metrics, rank_metrics,
                                          score_titles, target_rank)
@@ -311,6 +313,29 @@ plt.show()
 evaluate("LoRA", tuned, {"strategy": "LoRA", "adapter": lora_settings})
 
 # %% [markdown]
+# ### Más allá: generación restringida al catálogo
+# Con `CONSTRAINED = True`, el modelo ajustado genera también listas en las que cada título sale de
+# un *trie* de prefijos sobre los títulos tokenizados del catálogo (un `LogitsProcessor` deja
+# solo los tokens que continúan algún título aún no recomendado y fuerza el número siguiente): todo
+# título existe y ninguno se repite. Se compara abajo, en el protocolo generativo, con LoRA libre.
+
+# %%
+if CONSTRAINED:
+    trie = TitleTrie(tokenizer, list(data.item_map.values()))
+
+    def constrained_batch(ids, current=tuned):
+        """A batch function for run_cached: one constrained list per dialogue."""
+        texts, seconds, tokens = constrained_lists(current, tokenizer, trie, [prompt_makers["LoRA"](data.dialogues[i])
+                                                                               for i in ids], N_RECS, MAX_NEW_TOKENS,
+                                                   TEMPERATURE)
+        return [[t.split("\n\n")[0]] for t in texts], seconds, tokens
+
+    generations["LoRA restringida"] = run_cached(GenerationCache(
+        ctx.output_dir / "generations_constrained.json", gen_settings | {"adapter": lora_settings, "constrained": "trie"},
+        source), generate_ids, constrained_batch, MODE, BATCH_DIALOGUES)
+    print(generations["LoRA restringida"][generate_ids[0]]["texts"][0])
+
+# %% [markdown]
 # ## Líneas base sobre los mismos candidatos y las mismas listas
 # **Popularidad**: cuántos usuarios de entrenamiento vieron cada película. **Similitud entre
 # películas**: coseno de co-ocurrencia en los historiales de entrenamiento, sembrada con los gustos
@@ -368,7 +393,7 @@ def summarise(frame, metrics_list):
 def paired(frame, metrics_list):
     """Paired differences (row - column) per strategy pair and metric, with 95% paired bootstrap intervals."""
     out = {}
-    for a, b in combinations(strategies, 2):
+    for a, b in combinations(list(frame["estrategia"].unique()), 2):
         wide = frame[frame["estrategia"].isin([a, b])].pivot(index="diálogo", columns="estrategia")
         out[f"{a} - {b}"] = {m: paired_difference(wide[m][a], wide[m][b], BOOTSTRAP, SEED) for m in metrics_list}
     return out
@@ -396,7 +421,7 @@ plt.show()
 
 # %%
 rows, matched_lists = [], {}
-for strategy in strategies:
+for strategy in strategies + (["LoRA restringida"] if CONSTRAINED else []):
     matched_lists[strategy] = []
     for d in generate_dialogues:
         cid = d.conversation_id
@@ -520,6 +545,12 @@ for protocol, summary, differences in [("ranking", ranking_summary, ranking_pair
                    "queda por debajo de" if diff["separated"] else "no se distingue de")
         lines.append(f"- {protocol}, {strategy}: Recall@10 {summary[strategy]['recall@10']['mean']:.3f}; {verdict} la "
                      f"similitud entre películas (diferencia {diff['mean']:+.3f}, IC 95 % [{diff['low']:+.3f}, {diff['high']:+.3f}]).")
+if CONSTRAINED:
+    free, fixed = generative_summary["LoRA"], generative_summary["LoRA restringida"]
+    diff = generative_paired["LoRA - LoRA restringida"]["recall@10"]
+    lines.append(f"- Restringir LoRA al catálogo: títulos fuera de catálogo {free['out_of_catalogue']:.0%} → "
+                 f"{fixed['out_of_catalogue']:.0%}; Recall@10 {free['recall@10']['mean']:.3f} → {fixed['recall@10']['mean']:.3f} "
+                 f"(libre − restringida {diff['mean']:+.3f}, IC 95 % [{diff['low']:+.3f}, {diff['high']:+.3f}]).")
 lines.append(f"- Azar en el ranking: Recall@10 {chance['recall@10']:.2f}, NDCG@10 {chance['ndcg@10']:.3f}; "
              f"{len(test_dialogues)} diálogos de prueba.")
 print("\n".join(lines))
@@ -545,7 +576,7 @@ metrics = {
     },
     "seconds_per_dialogue": {f"{kind}/{s}": float(np.mean([g["seconds"] for g in results[s].values()]))
                              for kind, results in [("ranking", scores), ("generative", generations)]
-                             for s in ["zero-shot", "few-shot", "LoRA"]},
+                             for s in results if s not in ("popularidad", "similitud")},
     "uncertainty": {**{k: float(uncertainty[k].mean()) for k in ("total", "aleatoric", "epistemic")},
                     "dialogues": len(uncertainty), "target_first_share": float(uncertainty["objetivo_primero"].mean()),
                     "total_when_target_first": {str(k): float(v) for k, v in by_first.items()}},

@@ -95,17 +95,18 @@ def check_movie_recommender(metrics: dict) -> None:
     ranking, generative = metrics["protocols"]["ranking"], metrics["protocols"]["generative"]
     assert ranking["chance"]["recall@10"] == 0.5 and ranking["candidates"] == 20 and ranking["test_dialogues"] == 3
     assert generative["test_dialogues"] == 2 and generative["match_threshold"] == 80
-    for protocol in (ranking, generative):
-        assert set(protocol["strategies"]) == strategies
+    assert set(ranking["strategies"]) == strategies and set(generative["strategies"]) == strategies | {"LoRA restringida"}
+    assert generative["strategies"]["LoRA restringida"]["out_of_catalogue"] == 0  # every constrained title exists
+    for protocol, pairs in ((ranking, 10), (generative, 15)):
         for name, figures in protocol["strategies"].items():
             for key in ("recall@5", "recall@10", "ndcg@10"):
                 assert 0 <= figures[key]["low"] <= figures[key]["mean"] <= figures[key]["high"] <= 1, (name, key)
             assert figures["recall@10"]["mean"] >= figures["recall@5"]["mean"], name
-        assert len(protocol["paired_differences"]) == 10  # every pair of the five strategies
+        assert len(protocol["paired_differences"]) == pairs  # every pair of the strategies
         for pair in protocol["paired_differences"].values():
             assert pair["recall@10"]["low"] <= pair["recall@10"]["mean"] <= pair["recall@10"]["high"]
     for name, figures in generative["strategies"].items():
-        if name in ("zero-shot", "few-shot", "LoRA"):
+        if name not in ("popularidad", "similitud"):
             assert 0 <= figures["out_of_catalogue"] <= 1 and 0 <= figures["from_shown_history"] <= 1, name
     uncertainty = metrics["uncertainty"]
     assert uncertainty["dialogues"] == 2 and uncertainty["total"] > 0

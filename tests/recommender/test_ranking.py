@@ -98,3 +98,42 @@ def test_every_strategy_prompt_ends_where_the_title_starts_and_training_never_re
     target = fine_tune_target(data, dialogue, popular=["1", "29", "31", "4", "5", "6"], n=10)
     shown = set(data.history["u"]) | set(dialogue.likes) | set(dialogue.dislikes)
     assert target[:2] == ["30", "32"] and not set(target) & shown
+
+
+def test_constrained_lists_hold_only_catalogue_titles_each_once(tiny_causal_lm):
+    from helpers.generation import generate
+    from helpers.recommender.constrained import TitleTrie, constrained_lists
+    from helpers.text import TitleIndex, parse_recommendations
+
+    model, tokenizer = tiny_causal_lm
+    trie = TitleTrie(tokenizer, TITLES)
+    prompts = ["Recomienda películas.\n1.", "Otra conversación distinta.\n1."]
+    texts, seconds, tokens = constrained_lists(model, tokenizer, trie, prompts, n=4, max_new_tokens=60)
+    index = TitleIndex(TITLES)
+    for text in texts:
+        titles = parse_recommendations(text, limit=10)
+        assert len(titles) == 4 and len(set(titles)) == 4, text
+        assert all(index.match(t, 100) in TITLES for t in titles), text
+    assert seconds > 0 and tokens > 0
+    # The same random model unconstrained writes no catalogue title: the constraint is what does it.
+    free = generate(model, tokenizer, prompts, chat=False, max_new_tokens=30, progress=False).texts
+    assert not any(index.match(t, 90) for text in free for t in parse_recommendations(text))
+
+
+def test_trie_never_offers_a_used_or_unknown_title(tiny_causal_lm):
+    from helpers.recommender.constrained import CatalogueConstraint, TitleTrie
+
+    _, tokenizer = tiny_causal_lm
+    trie = TitleTrie(tokenizer, TITLES[:2])
+    first = tokenizer(" " + TITLES[0] + "\n", add_special_tokens=False)["input_ids"]
+    constraint = CatalogueConstraint(trie, tokenizer, prompt_length=0, n=3)
+    marker = tokenizer("2.", add_special_tokens=False)["input_ids"]
+    assert constraint.state(first) == marker[:1]  # after a whole title, the next number is forced
+    after = constraint.state(first + marker)
+    second = tokenizer(" " + TITLES[1] + "\n", add_special_tokens=False)["input_ids"]
+    assert after == [second[0]]  # only the unused title remains
+    third = tokenizer("3.", add_special_tokens=False)["input_ids"]
+    assert constraint.state(first + marker + second) == third[:1]
+    assert constraint.state(first + marker + second + third) == [tokenizer.eos_token_id]  # catalogue exhausted
+    unknown = tokenizer(" Nonexistent Film (2099)", add_special_tokens=False)["input_ids"]
+    assert constraint.state(unknown) == [tokenizer.eos_token_id]

@@ -81,7 +81,7 @@ MAX_STEPS = 20  # pasos de LoRA (presupuesto local: 20 x 8 ejemplos; en GPU, 100
 BATCH_SIZE = 8  # ejemplos por paso
 GRAD_ACCUM = 1  # acumulación de gradiente
 LEARNING_RATE = 1e-3  # tasa de aprendizaje de LoRA, programa coseno (alta: el presupuesto local es corto)
-LORA_R = 8  # rango de LoRA (alfa = 2 x rango)
+LORA_R = 8  # rango de LoRA; alfa, el doble del rango
 LORA_DROPOUT = 0.05  # dropout de LoRA
 REPORT_TO = "none"  # seguimiento del entrenamiento: "none", "wandb", "tensorboard" o "trackio"
 MAX_LENGTH = 384  # tokens por ejemplo de entrenamiento (los más largos se truncan)

@@ -5,6 +5,7 @@ from pathlib import Path
 
 from helpers.generation import generate
 from helpers.paths import data_dir
+from helpers.recommender.movielens_dialogues import DATASET
 from helpers.recommender.recommend import completion_prompt
 from helpers.recommender.redial import load_redial
 from helpers.text import TitleIndex, normalize_title
@@ -17,7 +18,7 @@ REAL_TITLES = Path(__file__).parent / "data" / "generated_titles_gemma3_270m.txt
 
 
 def _data():
-    return load_redial(data_dir() / "movielens-100k" / "redial")
+    return load_redial(data_dir() / DATASET / "redial")
 
 
 def lists_batched_vs_per_list() -> dict:
@@ -70,3 +71,47 @@ def title_matching() -> dict:
         "candidates": len(candidates), "distinct": len(set(candidates)), "catalogue": len(catalogue),
         "agreement": agreement,
         "exact_hits": sum(normalize_title(t) in index.exact for t in candidates)}}
+
+
+def candidate_scoring() -> dict:
+    """Seconds to score 20 candidate titles after one dialogue's prompt (as notebook 01 ranks them):
+    one prefill shared by all candidates vs one full forward pass per candidate; scores agree."""
+    from helpers.models import load_causal_lm
+    from helpers.recommender.ranking import score_titles, score_titles_separately
+
+    data = _data()
+    dialogue = list(data.dialogues.values())[0]
+    prompt = completion_prompt(data, dialogue, 10, 10)
+    titles = list(data.item_map.values())[:20]
+    model, tokenizer = load_causal_lm("gemma3-270m")
+    score_titles(model, tokenizer, prompt, titles[:2])  # warm-up
+    start = time.perf_counter()
+    shared = score_titles(model, tokenizer, prompt, titles)
+    shared_seconds = time.perf_counter() - start
+    start = time.perf_counter()
+    separate = score_titles_separately(model, tokenizer, prompt, titles)
+    separate_seconds = time.perf_counter() - start
+    return {"recommender_candidate_scoring": {
+        "unit": "s", "baseline": separate_seconds, "candidate": shared_seconds, "ratio": separate_seconds / shared_seconds,
+        "target": 5.0, "model": "gemma3-270m", "candidates": len(titles),
+        "prompt_tokens": len(tokenizer(prompt)["input_ids"]), "max_score_difference": float(abs(shared - separate).max())}}
+
+
+def constrained_overhead() -> dict:
+    """Seconds per generated token, greedy, 5 dialogues' lists: free vs constrained to the catalogue trie."""
+    from helpers.generation import generate
+    from helpers.models import load_causal_lm
+    from helpers.recommender.constrained import TitleTrie, constrained_lists
+
+    data = _data()
+    prompts = [completion_prompt(data, d, 10, 8) for d in list(data.dialogues.values())[:DIALOGUES]]
+    model, tokenizer = load_causal_lm("gemma3-270m")
+    trie = TitleTrie(tokenizer, list(data.item_map.values()))
+    generate(model, tokenizer, prompts[:1], chat=False, max_new_tokens=4, progress=False)  # warm-up
+    free = generate(model, tokenizer, prompts, chat=False, max_new_tokens=60, batch_size=DIALOGUES, progress=False)
+    _, seconds, tokens = constrained_lists(model, tokenizer, trie, prompts, 10, 60)
+    per_token_free, per_token_constrained = free.seconds / max(free.new_tokens, 1), seconds / max(tokens, 1)
+    return {"recommender_constrained_overhead": {
+        "unit": "s/token", "baseline": per_token_free, "candidate": per_token_constrained,
+        "ratio": per_token_free / per_token_constrained, "target": 0.8, "model": "gemma3-270m",
+        "overhead_per_token_s": per_token_constrained - per_token_free, "titles": len(trie.titles)}}

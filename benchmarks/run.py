@@ -27,6 +27,8 @@ BENCHMARKS = {
     "sentiment_padding": "benchmarks.bench_sentiment:padding_and_inference",
     "recommender_lists": "benchmarks.bench_recommender:lists_batched_vs_per_list",
     "recommender_matching": "benchmarks.bench_recommender:title_matching",
+    "recommender_candidates": "benchmarks.bench_recommender:candidate_scoring",
+    "recommender_constrained": "benchmarks.bench_recommender:constrained_overhead",
     "workshop_precision": "benchmarks.bench_workshop:precision_variants",
     "workshop_context": "benchmarks.bench_workshop:context_manager_200_turns",
 }

@@ -12,7 +12,7 @@ from helpers.paths import REPO_ROOT, cache_dir
 # Data each notebook reads (helpers.setup asset names); local-profile models come from the registry.
 NOTEBOOK_DATA = {
     "00_template": [],
-    "01_gemma_movie_recommender": ["film-catalogue", "movielens-100k"],
+    "01_gemma_movie_recommender": ["film-catalogue", "movielens-dialogues-v2"],
     "02_whatsapp_persona_chatbot": ["whatsapp-demo"],
     "03_lora_sentiment": ["rotten-tomatoes"],
     "04_rag_bash_manual": ["bash-manual-es", "bash-manual-en"],

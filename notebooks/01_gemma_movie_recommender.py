@@ -18,27 +18,29 @@
 # # 01 · Recomendador conversacional de películas con Gemma: zero-shot, few-shot y LoRA
 #
 # Reproducimos un estudio que recomienda películas a partir de la conversación de un usuario con
-# un asistente (el original: Gemma-2B-it sobre los datos «Movie» de **LLM-REDIAL**): listas de 10
-# películas en zero-shot con el historial del usuario, en few-shot con ejemplos de otros usuarios y
-# tras un ajuste con LoRA; métricas Recall@k y NDCG@k con emparejamiento difuso de títulos, y un
-# análisis de incertidumbre. Y vamos más allá: líneas base (popularidad y similitud entre
-# películas), intervalos de confianza *bootstrap*, métricas con y sin las películas ya mencionadas
-# y con y sin títulos fuera del catálogo, y concentración en películas populares.
+# un asistente (el original: Gemma-2B-it sobre los datos «Movie» de **LLM-REDIAL**): zero-shot con
+# el historial del usuario, few-shot con ejemplos de otros usuarios y tras un ajuste con LoRA. Y
+# vamos más allá: **dos protocolos de evaluación** (listas generadas y *ranking* de candidatos con
+# un nivel de azar conocido), líneas base (popularidad y similitud entre películas) puntuadas sobre
+# los mismos candidatos, **diferencias emparejadas** con intervalos *bootstrap* del 95 % y la
+# incertidumbre por ensamblado de aclaraciones de la petición (Hou et al., 2024).
 #
 # **Datos.** LLM-REDIAL se concede por correo para investigación y no se distribuye: si lo tienes,
 # apunta `DATA_DIR` a la carpeta con `final_data.jsonl`, `Conversation.txt`, `user_ids.json` e
 # `item_map.json`. El perfil local usa un conjunto **con el mismo formato construido en la
 # instalación a partir de valoraciones reales** de MovieLens 100K (paquete `recbole`; términos de
 # GroupLens) unidas al catálogo de `bokeh-sampledata` (géneros, director, reparto). El historial
-# de cada usuario son sus valoraciones reales; **los diálogos están generados con plantillas** a
-# partir de esas valoraciones: mencionan películas que el usuario puntuó alto (gustos) y bajo
-# (disgustos), y el objetivo es una película que puntuó alto *más tarde* y que no se menciona.
+# y los gustos y disgustos son valoraciones reales; **el texto de los diálogos está generado con
+# plantillas**: el usuario menciona películas que puntuó alto y bajo, y pide lo que describe a la
+# película objetivo (uno o dos de sus géneros, su década, su director o un actor principal), como
+# haría alguien que busca algo concreto. El objetivo es una película que puntuó alto *más tarde* y
+# que no se menciona.
 #
-# **Modelo.** Perfil local: Gemma 3 270M, un modelo **base** (no instruido): con instrucciones
-# repite o divaga, así que zero-shot y few-shot usan *prompts de continuación* (el texto termina en
-# «1.» y el modelo continúa la lista); tras LoRA, el modelo ajustado responde en formato chat.
-# `MODEL_ROLE = "instruct"` cambia a Qwen2.5-Coder-0.5B-Instruct; el perfil gpu usa
-# `google/gemma-2b-it`, como el original.
+# **Modelo y prompt.** Perfil local: Gemma 3 270M, un modelo **base**. Todas las estrategias de una
+# ejecución usan el mismo formato (`PROMPT_STYLE`: «completion», un texto que termina en «1.» y el
+# modelo continúa, o «chat») y la misma longitud de historial: así una diferencia entre zero-shot,
+# few-shot y LoRA no mezcla el formato del prompt con el ajuste. `MODEL_ROLE = "instruct"` cambia a
+# Qwen2.5-Coder-0.5B-Instruct; el perfil gpu usa `google/gemma-2b-it`, como el original.
 
 # %% [markdown]
 # ## Instalación (solo en Colab)
@@ -59,66 +61,70 @@ if "google.colab" in sys.modules:
 
 # %% tags=["parameters"]
 PROFILE = "local"  # "local": Gemma 3 270M empaquetado en CPU; "gpu": google/gemma-2b-it del Hub
-SEED = 0  # semilla del reparto de usuarios, del muestreo y del entrenamiento
+SEED = 0  # semilla del reparto de usuarios, de los negativos, del muestreo y del entrenamiento
 OUTPUT_DIR = ""  # carpeta de resultados; vacío: outputs/01_gemma_movie_recommender/
 DATA_DIR = ""  # carpeta con los ficheros de LLM-REDIAL Movie; vacío: el conjunto local de MovieLens
 MODEL_ROLE = "generator"  # "generator" (Gemma base) o "instruct" (Qwen instruido), papeles del registro
-PROMPT_STYLE = "completion"  # "completion" (continuar una lista, para modelos base) o "chat"
-MODE = "generate"  # "generate" (genera lo que falte y reanuda) o "load" (solo lee lo guardado)
-N_TEST = 10  # diálogos de prueba muestreados con la semilla (en GPU, todos los de prueba: 93)
-N_LISTS = 3  # listas por diálogo (temperatura TEMPERATURE)
+PROMPT_STYLE = "completion"  # el mismo para todas las estrategias: "completion" (modelos base) o "chat"
+MODE = "generate"  # "generate" (calcula lo que falte y reanuda) o "load" (solo lee lo guardado)
+N_TEST = 0  # diálogos de prueba evaluados; 0: todos los de la parte de prueba (93 en local)
+N_GENERATE = 20  # de ellos, cuántos con listas generadas (protocolo generativo, lento en CPU); 0: todos
+N_NEGATIVES = 19  # negativos por diálogo en el ranking de candidatos (con el objetivo, 20 candidatos)
+N_LISTS = 1  # listas generadas por diálogo (temperatura TEMPERATURE)
 N_RECS = 10  # películas por lista
 TEMPERATURE = 0.7  # temperatura de muestreo de las listas
-MAX_NEW_TOKENS = 120  # tokens por lista (10 títulos con año caben en ~110)
-HISTORY_ITEMS = 20  # películas del historial que ve el modelo (las más recientes)
-N_SHOT_USERS = 5  # usuarios de entrenamiento cuyos diálogos sirven de ejemplo few-shot
-SHOT_HISTORY_ITEMS = 8  # películas del historial en cada ejemplo few-shot (acorta el prompt)
-BATCH_DIALOGUES = 5  # diálogos por llamada de muestreo (cada uno con N_LISTS listas)
-MAX_STEPS = 10  # pasos de LoRA (lote BATCH_SIZE x GRAD_ACCUM); en GPU, 100 o más
-BATCH_SIZE = 4  # ejemplos por paso (el original: 4)
-GRAD_ACCUM = 8  # acumulación de gradiente (el original: 8)
-LEARNING_RATE = 2e-4  # tasa de aprendizaje de LoRA, programa coseno
-LORA_R = 8  # rango de LoRA
+MAX_NEW_TOKENS = 100  # tokens por lista (10 títulos con año caben en ~90)
+HISTORY_ITEMS = 8  # películas del historial en TODOS los prompts (prueba, ejemplos few-shot y LoRA)
+N_SHOT_USERS = 2  # usuarios de entrenamiento cuyos diálogos sirven de ejemplo few-shot
+BATCH_DIALOGUES = 8  # diálogos por llamada de generación
+MAX_STEPS = 20  # pasos de LoRA (presupuesto local: 20 x 8 ejemplos; en GPU, 100 o más)
+BATCH_SIZE = 8  # ejemplos por paso
+GRAD_ACCUM = 1  # acumulación de gradiente
+LEARNING_RATE = 1e-3  # tasa de aprendizaje de LoRA, programa coseno (alta: el presupuesto local es corto)
+LORA_R = 8  # rango de LoRA; alfa, el doble del rango
+LORA_DROPOUT = 0.05  # dropout de LoRA
 REPORT_TO = "none"  # seguimiento del entrenamiento: "none", "wandb", "tensorboard" o "trackio"
-MAX_LENGTH = 768  # tokens por ejemplo de entrenamiento
-N_UNCERTAINTY = 5  # diálogos de prueba para el análisis de incertidumbre
+MAX_LENGTH = 384  # tokens por ejemplo de entrenamiento (los más largos se truncan)
+N_UNCERTAINTY = 10  # diálogos de prueba para el análisis de incertidumbre
 BOOTSTRAP = 2000  # remuestreos para los intervalos del 95 %
-MATCH_THRESHOLD = 80  # puntuación mínima de rapidfuzz para aceptar un título del catálogo
+CONSTRAINED = True  # además, listas de LoRA restringidas al catálogo (trie de títulos tokenizados)
+MATCH_THRESHOLD = 80  # puntuación mínima de rapidfuzz para aceptar un título generado como del catálogo
 
 # %%
 import random
-import subprocess
-import sys
 import time
+from itertools import combinations
 from pathlib import Path
 
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 from IPython.display import display
-from tqdm.auto import tqdm
 
 from helpers.env import set_up
-from helpers.generation import generate, sample_lists
+from helpers.generation import sample_lists
 from helpers.io import atomic_write_csv, atomic_write_text, save_figure, save_session
-from helpers.metrics import save_metrics
+from helpers.metrics import bootstrap_interval, paired_difference, save_metrics
 from helpers.models import free_memory, load_for_finetuning
 from helpers.paths import data_dir
-from helpers.recommender.recommend import (GenerationCache, ItemSimilarity, bootstrap_interval, completion_prompt, fine_tune_target,
-                               instruction_prompt, most_popular, numbered, popularity, popularity_concentration,
-                               ranked_lists, run_cached, score_list)
+from helpers.recommender.constrained import TitleTrie, constrained_lists
+from helpers.recommender.movielens_dialogues import DATASET
+from helpers.recommender.ranking import (candidate_distribution, candidates_for, chance_metrics, rank_metrics,
+                                         score_titles, target_rank)
+from helpers.recommender.recommend import (GenerationCache, ItemSimilarity, fine_tune_target, numbered, popularity,
+                                           popularity_concentration, ranked_lists, run_cached, score_list,
+                                           styled_prompt)
 from helpers.recommender.redial import load_redial, split_users
+from helpers.recommender.uncertainty import CLARIFICATIONS, decompose, difference_figure, reading, split_figure
 from helpers.registry import model_for
 from helpers.text import TitleIndex
 from helpers.tracking import tracking_fields
-from helpers.training import (lora_config, loss_figure, save_adapter, saved_adapter, saved_loss_history, sft_config,
-                              train_lora)
-from helpers.recommender.uncertainty import (PARAPHRASES, decompose, jaccard_consistency, next_token_distributions, reading,
-                                             split_figure)
+from helpers.training import lora_config, loss_figure, save_adapter, saved_adapter, saved_loss_history, sft_config, train_lora
 
 NOTEBOOK = "01_gemma_movie_recommender"
 ctx = set_up(NOTEBOOK, PROFILE, SEED, OUTPUT_DIR)
 tracking_fields(REPORT_TO, ctx.output_dir / "trainer")  # a tracker that cannot run fails now, not before training
+run_start = time.perf_counter()
 
 # %% [markdown]
 # ## Los datos: diálogos indexados por id y por usuario
@@ -126,7 +132,7 @@ tracking_fields(REPORT_TO, ctx.output_dir / "trainer")  # a tracker that cannot 
 # faltan en `item_map.json` se cuentan y se informan.
 
 # %%
-source = Path(DATA_DIR) if DATA_DIR else data_dir() / "movielens-100k" / "redial"
+source = Path(DATA_DIR) if DATA_DIR else data_dir() / DATASET / "redial"
 data = load_redial(source)
 print(f"{source}: {len(data.dialogues)} diálogos de {len(data.history)} usuarios, {len(data.item_map)} películas")
 print(data.report())
@@ -137,7 +143,7 @@ print(f"\nGustos: {data.titles(example.likes)}; disgustos: {data.titles(example.
       f"objetivo: {data.titles(example.rec_items)}")
 
 # %% [markdown]
-# ## Reparto por usuario (80/10/10) y muestra de prueba
+# ## Reparto por usuario (80/10/10)
 # Ningún usuario está en dos partes: sus diálogos, su historial y su objetivo quedan en una sola.
 
 # %%
@@ -147,342 +153,410 @@ assert not (set(splits["train"]) & set(splits["test"]) or set(splits["train"]) &
 # A dialogue whose targets are all missing from item_map.json cannot be scored: it is left out, and counted.
 dialogues_of = {part: [d for u in users for d in data.by_user(u) if data.evaluable(d)] for part, users in splits.items()}
 print(f"Diálogos sin objetivo conocido, fuera de la evaluación: {len(data.unknown_targets)}")
-test_dialogues = random.Random(SEED).sample(dialogues_of["test"], min(N_TEST, len(dialogues_of["test"])))
+test_dialogues = dialogues_of["test"]
+if N_TEST:
+    test_dialogues = random.Random(SEED).sample(test_dialogues, min(N_TEST, len(test_dialogues)))
+generate_dialogues = test_dialogues[:N_GENERATE] if N_GENERATE else test_dialogues
+test_ids = [d.conversation_id for d in test_dialogues]
 print({part: f"{len(users)} usuarios, {len(dialogues_of[part])} diálogos" for part, users in splits.items()})
-print(f"Diálogos de prueba evaluados: {len(test_dialogues)}")
+print(f"Diálogos de prueba: {len(test_dialogues)} (ranking), {len(generate_dialogues)} (listas generadas)")
 
 popular_counts = popularity(data, splits["train"])
-popular = [item for item, _ in popular_counts.most_common()]
-popular_titles = data.titles(popular)
+ranked_items = sorted(data.item_map, key=lambda i: (-popular_counts[i], int(i) if i.isdigit() else 0, i))
+popular = ranked_items[:50]
+popular_titles = data.titles(ranked_items)
 catalogue = TitleIndex(data.item_map.values())
 print("Las 5 más populares en entrenamiento:", popular_titles[:5])
 
 # %% [markdown]
-# ## El modelo
-# Las `N_LISTS` listas de un diálogo se muestrean en una sola llamada por lote de diálogos: el
-# prompt se procesa una vez y su caché se comparte entre las listas, y cada token se sortea entre
-# los 50 más probables (la misma distribución que `generate(do_sample=True)` con su `top_k=50`
-# por defecto). `make bench` mide cuánto más rápido es que una llamada a `generate` por lista.
+# ## Candidatos: el objetivo y 19 negativos de popularidad parecida
+# Los negativos son películas que el usuario no ha visto ni mencionado, muestreadas entre las de
+# popularidad (en entrenamiento) cercana a la del objetivo: así ni la popularidad ni una lista de
+# éxitos bastan para acertar. Con 20 candidatos en orden aleatorio, el objetivo cae entre los 10
+# primeros la mitad de las veces: **el azar da Recall@10 = 0,5**.
+
+# %%
+candidates = {d.conversation_id: candidates_for(data, d, ranked_items, SEED, N_NEGATIVES) for d in test_dialogues}
+chance = chance_metrics(N_NEGATIVES + 1)
+print(f"Azar: {chance}")
+print("Candidatos del primer diálogo:", data.titles(candidates[test_ids[0]][:6]), "...")
+
+# %% [markdown]
+# ## El modelo y los prompts
+# El mismo `PROMPT_STYLE`, el mismo historial (`HISTORY_ITEMS`) y la misma petición para zero-shot,
+# few-shot y LoRA. La puntuación de un candidato es la log-probabilidad media por token de su título
+# justo después del prompt («1.»): el prompt se procesa **una vez** por diálogo y su caché se
+# comparte entre los 20 títulos, que se puntúan en una sola pasada (`make bench` lo compara con una
+# pasada completa por candidato).
 
 # %%
 model_name = model_for(NOTEBOOK, MODEL_ROLE, PROFILE)
 model, tokenizer = load_for_finetuning(model_name, PROFILE, MAX_LENGTH)  # unsloth en GPU (perfil gpu)
-chat = PROMPT_STYLE == "chat"
-print(f"{model_name} en {model.device}; prompts de tipo {'chat' if chat else 'continuación'}")
+print(f"{model_name} en {model.device}; prompts de tipo {PROMPT_STYLE}")
+shot_users = random.Random(SEED + 1).sample(splits["train"], N_SHOT_USERS)
+shots = [(dialogue, data.titles(fine_tune_target(data, dialogue, popular, N_RECS)))
+         for dialogue in (data.by_user(user)[0] for user in shot_users)]
+prompt_makers = {
+    "zero-shot": lambda d, request=None: styled_prompt(tokenizer, data, d, PROMPT_STYLE, N_RECS, HISTORY_ITEMS,
+                                                       **({"request": request} if request else {})),
+    "few-shot": lambda d, request=None: styled_prompt(tokenizer, data, d, PROMPT_STYLE, N_RECS, HISTORY_ITEMS, shots,
+                                                      **({"request": request} if request else {})),
+}
+prompt_makers["LoRA"] = prompt_makers["zero-shot"]  # the tuned model gets the zero-shot prompt
+print(prompt_makers["few-shot"](test_dialogues[0]))
+print(f"\nTokens del prompt: zero-shot {len(tokenizer(prompt_makers['zero-shot'](test_dialogues[0]))['input_ids'])}, "
+      f"few-shot {len(tokenizer(prompt_makers['few-shot'](test_dialogues[0]))['input_ids'])}")
+
+# Every setting that shapes a result (and the data's content, hashed) keys its cache and the adapter:
+# change one and it is computed again, into a file of its own; the same settings resume.
+settings = {"model": model_name, "style": PROMPT_STYLE, "recs": N_RECS, "history": HISTORY_ITEMS, "seed": SEED,
+            "shots": shot_users}
+rank_settings = settings | {"negatives": N_NEGATIVES}
+gen_settings = settings | {"lists": N_LISTS, "temperature": TEMPERATURE, "max_new_tokens": MAX_NEW_TOKENS,
+                           "batch": BATCH_DIALOGUES}
+lora_settings = settings | {"steps": MAX_STEPS, "train_batch": [BATCH_SIZE, GRAD_ACCUM], "lr": LEARNING_RATE,
+                            "lora_r": LORA_R, "lora_alpha": 2 * LORA_R, "lora_dropout": LORA_DROPOUT,
+                            "max_length": MAX_LENGTH}
 
 
-def make_generator(current_model, prompt_for, use_chat: bool):
+def scorer(current_model, prompt_for):
+    """A batch function for run_cached: each dialogue's candidate scores (stored under 'texts')."""
+    def score_batch(ids):
+        start = time.perf_counter()
+        scores = [score_titles(current_model, tokenizer, prompt_for(data.dialogues[i]), data.titles(candidates[i])).tolist()
+                  for i in ids]
+        return scores, time.perf_counter() - start, 0
+    return score_batch
+
+
+def generator(current_model, prompt_for):
     """A batch function for run_cached: N_LISTS sampled lists per dialogue, timed."""
     def generate_batch(ids):
         prompts = [prompt_for(data.dialogues[i]) for i in ids]
-        output = sample_lists(current_model, tokenizer, prompts, N_LISTS, chat=use_chat, max_new_tokens=MAX_NEW_TOKENS,
+        output = sample_lists(current_model, tokenizer, prompts, N_LISTS, chat=False, max_new_tokens=MAX_NEW_TOKENS,
                               temperature=TEMPERATURE)
-        # A continuation starts after "1.": put the marker back, and stop where the model starts a new block.
-        texts = [[t if use_chat else "1. " + t.split("\n\n")[0] for t in lists] for lists in output.texts]
-        return texts, output.seconds, output.new_tokens
+        # Every prompt ends in "1.": put the marker back, and stop where the model starts a new block.
+        return [["1. " + t.split("\n\n")[0] for t in lists] for lists in output.texts], output.seconds, output.new_tokens
     return generate_batch
 
 
-# Every setting that shapes the lists (and the data's content, hashed) keys the caches and the adapter:
-# change one and they are generated again, into files of their own.
-settings = {"model": model_name, "style": PROMPT_STYLE, "lists": N_LISTS, "recs": N_RECS, "temperature": TEMPERATURE,
-            "max_new_tokens": MAX_NEW_TOKENS, "history": HISTORY_ITEMS, "seed": SEED, "batch": BATCH_DIALOGUES}
-test_ids = [d.conversation_id for d in test_dialogues]
-generations = {}
+scores, generations = {}, {}
+generate_ids = [d.conversation_id for d in generate_dialogues]
+
+
+def evaluate(name, current_model, key_settings):
+    """Candidate scores for every test dialogue, then generated lists: cached, resumable."""
+    scores[name] = run_cached(GenerationCache(ctx.output_dir / f"scores_{name}.json", key_settings | rank_settings, source),
+                              test_ids, scorer(current_model, prompt_makers[name]), MODE, BATCH_DIALOGUES)
+    generations[name] = run_cached(GenerationCache(ctx.output_dir / f"generations_{name}.json", key_settings | gen_settings,
+                                                   source), generate_ids, generator(current_model, prompt_makers[name]),
+                                   MODE, BATCH_DIALOGUES)
+
 
 # %% [markdown]
-# ## Zero-shot con el historial del usuario
-# Cada ejecución se guarda en JSON tras cada lote: si se interrumpe, al repetir la celda se
-# reanuda; con `MODE = "load"` se leen los resultados sin generar.
+# ## Zero-shot y few-shot
+# Few-shot antepone `N_SHOT_USERS` diálogos de entrenamiento con su lista objetivo (la misma
+# construcción que en LoRA). Todo se guarda tras cada lote: si se interrumpe, se reanuda; con
+# `MODE = "load"` se lee sin calcular.
 
 # %%
-def zero_shot_prompt(dialogue):
-    """The zero-shot prompt in the chosen style."""
-    if chat:
-        return instruction_prompt(data, dialogue, N_RECS, HISTORY_ITEMS)
-    return completion_prompt(data, dialogue, N_RECS, HISTORY_ITEMS)
-
-
-print(zero_shot_prompt(test_dialogues[0]))
 start = time.perf_counter()
-generations["zero-shot"] = run_cached(GenerationCache(ctx.output_dir / "generations_zero_shot.json", settings, source),
-                                      test_ids, make_generator(model, zero_shot_prompt, chat), MODE, BATCH_DIALOGUES)
-print(f"\n{time.perf_counter() - start:.0f} s en esta sesión. Ejemplo de salida:\n{generations['zero-shot'][test_ids[0]]['texts'][0]}")
-
-# %% [markdown]
-# ## Few-shot: ejemplos de 5 usuarios de entrenamiento
-# Cada ejemplo lleva la conversación, el historial y la lista objetivo construida como la de
-# entrenamiento (el objetivo real primero).
-
-# %%
-shot_rng = random.Random(SEED + 1)
-shot_users = shot_rng.sample(splits["train"], N_SHOT_USERS)
-shots = [(dialogue, data.titles(fine_tune_target(data, dialogue, popular, N_RECS)))
-         for dialogue in (data.by_user(user)[0] for user in shot_users)]
-
-
-def few_shot_prompt(dialogue):
-    """The few-shot prompt: the examples, then the test dialogue."""
-    if chat:
-        examples = "\n\n".join(f"Ejemplo {k}:\n{instruction_prompt(data, d, N_RECS, SHOT_HISTORY_ITEMS)}\n{numbered(titles)}"
-                               for k, (d, titles) in enumerate(shots, 1))
-        return f"{examples}\n\nAhora tú:\n{instruction_prompt(data, dialogue, N_RECS, HISTORY_ITEMS)}"
-    return completion_prompt(data, dialogue, N_RECS, SHOT_HISTORY_ITEMS, examples=shots)
-
-
-print(f"Prompt few-shot: {len(tokenizer(few_shot_prompt(test_dialogues[0]))['input_ids'])} tokens")
-shot_settings = settings | {"shots": shot_users, "shot_history": SHOT_HISTORY_ITEMS}
-generations["few-shot"] = run_cached(GenerationCache(ctx.output_dir / "generations_few_shot.json", shot_settings, source),
-                                     test_ids, make_generator(model, few_shot_prompt, chat), MODE, BATCH_DIALOGUES)
+evaluate("zero-shot", model, {"strategy": "zero-shot"})
+evaluate("few-shot", model, {"strategy": "few-shot"})
+print(f"{time.perf_counter() - start:.0f} s en esta sesión. Lista zero-shot de ejemplo:\n"
+      f"{generations['zero-shot'][generate_ids[0]]['texts'][0]}")
 
 # %% [markdown]
 # ## Ajuste con LoRA
-# Para cada diálogo de entrenamiento, una lista objetivo de 10: el objetivo real, películas que
-# el usuario valora y la conversación no menciona, su historial y, para completar, las 20 más
-# populares. LoRA con trl: lote 4 x acumulación 8, lr 2e-4 coseno, `MAX_STEPS` pasos, bf16 en GPU.
-# El modelo ajustado aprende a responder en formato chat. La curva de pérdida se guarda en `loss.png`.
+# Cada diálogo de entrenamiento da un ejemplo: el prompt de zero-shot y, como respuesta, una lista
+# de 10 con el objetivo real primero, luego películas que el usuario valoró bien más tarde y,
+# para completar, populares. **Ninguna está en su historial ni en la conversación**: el ajuste
+# nunca premia copiar el prompt. **Presupuesto**: `MAX_STEPS` pasos de `BATCH_SIZE` x `GRAD_ACCUM`
+# ejemplos de hasta `MAX_LENGTH` tokens, lr `LEARNING_RATE` coseno; la curva se guarda en `loss.png`.
+# En el perfil local son 20 pasos de 8 ejemplos (160 de los 745): en 2 núcleos cada paso de 8
+# ejemplos de ~300 tokens cuesta del orden de medio minuto, así que 100 pasos no caben en la
+# ejecución de 45 minutos; la celda imprime el tiempo medido. En GPU, sube `MAX_STEPS` a 100 o más.
 #
 # **Seguimiento (opcional).** `REPORT_TO = "wandb"` registra el entrenamiento en tu proyecto de
 # Weights & Biases (`WANDB_PROJECT`, por defecto `llm-studies`). La clave se lee de la variable de
-# entorno `WANDB_API_KEY`, de `wandb login` o, en Colab, del secreto `WANDB_API_KEY` (icono de la
-# llave); nunca la escribas en una celda. Sin red, `WANDB_MODE=offline` guarda la ejecución en
-# `<resultados>/trainer/wandb/` y `wandb sync <resultados>/trainer/wandb/offline-run-*` la sube
-# después. `"tensorboard"` escribe en `<resultados>/trainer/runs/` (`tensorboard --logdir ...`) y
-# `"trackio"` guarda en local (`trackio show`). Los paquetes no vienen con `make setup`:
-# `pip install -r requirements-tracking.txt`.
+# entorno `WANDB_API_KEY`, de `wandb login` o, en Colab, del secreto `WANDB_API_KEY`; nunca la
+# escribas en una celda. `"tensorboard"` escribe en `<resultados>/trainer/runs/` y `"trackio"`
+# guarda en local. Los paquetes no vienen con `make setup`: `pip install -r requirements-tracking.txt`.
 
 # %%
-train_rows = [{"prompt": [{"role": "user", "content": instruction_prompt(data, d, N_RECS, HISTORY_ITEMS)}],
-               "completion": [{"role": "assistant", "content": numbered(data.titles(fine_tune_target(data, d, popular[:20], N_RECS)))}]}
-              for d in dialogues_of["train"]]
-print(f"{len(train_rows)} ejemplos de entrenamiento. Uno:\n{train_rows[0]['completion'][0]['content']}")
+train_rows = []
+for d in dialogues_of["train"]:
+    titles = data.titles(fine_tune_target(data, d, popular, N_RECS))
+    train_rows.append({"prompt": prompt_makers["zero-shot"](d), "completion": " " + numbered(titles)[3:] + "\n\n"})
+random.Random(SEED).shuffle(train_rows)
+print(f"{len(train_rows)} ejemplos de entrenamiento; {MAX_STEPS * BATCH_SIZE * GRAD_ACCUM} vistos en el ajuste. Uno:\n"
+      f"{train_rows[0]['completion']}")
 adapter_dir = ctx.output_dir / "adapter"
-tuned_settings = settings | {"style": "chat", "steps": MAX_STEPS, "train_batch": [BATCH_SIZE, GRAD_ACCUM],
-                             "lr": LEARNING_RATE, "lora_r": LORA_R, "lora_alpha": 2 * LORA_R, "max_length": MAX_LENGTH}
-tuned_cache = GenerationCache(ctx.output_dir / "generations_lora.json", tuned_settings, source)
-tuned, loss_history = saved_adapter(model, adapter_dir, tuned_settings, source), []
+tuned, loss_history, train_seconds = saved_adapter(model, adapter_dir, lora_settings, source), [], None
 if tuned is not None:
     loss_history = saved_loss_history(adapter_dir)
     print(f"Adaptador de {adapter_dir} entrenado con estos mismos ajustes: se reutiliza, no se reentrena.")
-elif MODE == "load" and not tuned_cache.missing(test_ids):
-    print("No hay adaptador guardado: las listas LoRA se leen y la incertidumbre usará el modelo base.")
+elif MODE == "load":
+    raise RuntimeError(f"No hay adaptador en {adapter_dir} con estos ajustes: ejecuta con MODE='generate'")
 else:
     config = sft_config(ctx.output_dir / "trainer", MAX_STEPS, BATCH_SIZE, GRAD_ACCUM, LEARNING_RATE, MAX_LENGTH, SEED,
-                        report_to=REPORT_TO, run_name=NOTEBOOK)
+                        report_to=REPORT_TO, run_name=NOTEBOOK, gradient_checkpointing=False)  # small model: speed over memory
     start = time.perf_counter()
-    tuned, loss_history = train_lora(model, tokenizer, train_rows, config, lora_config(model, r=LORA_R, alpha=2 * LORA_R))
+    tuned, loss_history = train_lora(model, tokenizer, train_rows, config,
+                                     lora_config(model, r=LORA_R, alpha=2 * LORA_R, dropout=LORA_DROPOUT))
     train_seconds = time.perf_counter() - start
-    save_adapter(tuned, adapter_dir, tuned_settings, source, history=loss_history)
-    print(f"{MAX_STEPS} pasos en {train_seconds:.0f} s; pérdida {loss_history[0]['loss']:.2f} → {loss_history[-1]['loss']:.2f}")
-if loss_history:
-    save_figure(loss_figure(loss_history), ctx.output_dir / "loss.png")
-    plt.show()
-generations["LoRA"] = run_cached(tuned_cache, test_ids,
-                                 make_generator(tuned, lambda d: instruction_prompt(data, d, N_RECS, HISTORY_ITEMS), True),
-                                 MODE, BATCH_DIALOGUES)
-print(generations["LoRA"][test_ids[0]]["texts"][0])
+    save_adapter(tuned, adapter_dir, lora_settings, source, history=loss_history)
+    print(f"Presupuesto: {MAX_STEPS} pasos x {BATCH_SIZE * GRAD_ACCUM} ejemplos ≤ {MAX_LENGTH} tokens en "
+          f"{train_seconds:.0f} s ({train_seconds / MAX_STEPS:.1f} s/paso); pérdida {loss_history[0]['loss']:.2f} → {loss_history[-1]['loss']:.2f}")
+save_figure(loss_figure(loss_history), ctx.output_dir / "loss.png")
+plt.show()
+evaluate("LoRA", tuned, {"strategy": "LoRA", "adapter": lora_settings})
 
 # %% [markdown]
-# ## Líneas base en el mismo reparto
-# **Popularidad**: las más vistas por los usuarios de entrenamiento. **Similitud entre películas**:
-# coseno de co-ocurrencia en los historiales de entrenamiento, sembrada con los gustos que el
-# usuario menciona y su historial reciente. Ninguna repite lo que el usuario ya mencionó.
+# ### Más allá: generación restringida al catálogo
+# Con `CONSTRAINED = True`, el modelo ajustado genera también listas en las que cada título sale de
+# un *trie* de prefijos sobre los títulos tokenizados del catálogo (un `LogitsProcessor` deja
+# solo los tokens que continúan algún título aún no recomendado y fuerza el número siguiente): todo
+# título existe y ninguno se repite. Se compara abajo, en el protocolo generativo, con LoRA libre.
+
+# %%
+if CONSTRAINED:
+    trie = TitleTrie(tokenizer, list(data.item_map.values()))
+
+    def constrained_batch(ids, current=tuned):
+        """A batch function for run_cached: one constrained list per dialogue."""
+        texts, seconds, tokens = constrained_lists(current, tokenizer, trie, [prompt_makers["LoRA"](data.dialogues[i])
+                                                                               for i in ids], N_RECS, MAX_NEW_TOKENS,
+                                                   TEMPERATURE)
+        return [[t.split("\n\n")[0]] for t in texts], seconds, tokens
+
+    generations["LoRA restringida"] = run_cached(GenerationCache(
+        ctx.output_dir / "generations_constrained.json", gen_settings | {"adapter": lora_settings, "constrained": "trie"},
+        source), generate_ids, constrained_batch, MODE, BATCH_DIALOGUES)
+    print(generations["LoRA restringida"][generate_ids[0]]["texts"][0])
+
+# %% [markdown]
+# ## Líneas base sobre los mismos candidatos y las mismas listas
+# **Popularidad**: cuántos usuarios de entrenamiento vieron cada película. **Similitud entre
+# películas**: coseno de co-ocurrencia en los historiales de entrenamiento, sembrada con los gustos
+# mencionados y el historial reciente (el mismo que ve el modelo). En el ranking puntúan los mismos
+# 20 candidatos; en el protocolo generativo dan su lista de 10 sin películas mencionadas.
 
 # %%
 similarity = ItemSimilarity(data, splits["train"])
 
 
-def baseline_recommendations(dialogue) -> dict[str, list[str]]:
-    """The popularity and similarity lists (titles) for one dialogue."""
-    mentioned = set(dialogue.likes) | set(dialogue.dislikes)
-    seeds = dialogue.likes + data.history[dialogue.user_id][-5:]
-    return {"popularidad": data.titles(most_popular(popular, mentioned, N_RECS)),
-            "similitud": data.titles(similarity.recommend(seeds, mentioned, N_RECS))}
+def similarity_scores(dialogue, items):
+    """Summed similarity of each item to the dialogue's likes and shown history."""
+    seeds = [s for s in dialogue.likes + data.history[dialogue.user_id][-HISTORY_ITEMS:] if s in similarity.position]
+    rows = [similarity.position[s] for s in seeds]
+    return [float(similarity.similarity[rows, similarity.position[i]].sum()) if rows and i in similarity.position
+            else 0.0 for i in items]
 
 
+for d in test_dialogues:
+    cid = d.conversation_id
+    scores.setdefault("popularidad", {})[cid] = {"texts": [float(popular_counts[i]) for i in candidates[cid]]}
+    scores.setdefault("similitud", {})[cid] = {"texts": similarity_scores(d, candidates[cid])}
 baseline_lists = {"popularidad": {}, "similitud": {}}
-for dialogue in test_dialogues:
-    for name, titles in baseline_recommendations(dialogue).items():
-        baseline_lists[name][dialogue.conversation_id] = [titles]
+for d in generate_dialogues:
+    mentioned = set(d.likes) | set(d.dislikes)
+    seeds = d.likes + data.history[d.user_id][-HISTORY_ITEMS:]
+    baseline_lists["popularidad"][d.conversation_id] = [data.titles([i for i in ranked_items if i not in mentioned][:N_RECS])]
+    baseline_lists["similitud"][d.conversation_id] = [data.titles(similarity.recommend(seeds, mentioned, N_RECS))]
 
 # %% [markdown]
-# Las líneas base cuestan milisegundos: las medimos también sobre **todos** los diálogos de
-# prueba. Con más diálogos el intervalo se estrecha y se ve cuán difícil es la tarea en sí.
+# ## Protocolo 1: ranking de candidatos
+# El puesto del objetivo entre los 20 candidatos (empates al azar, con semilla) da Recall@5,
+# Recall@10 y NDCG@10 por diálogo; los intervalos son *bootstrap* del 95 % sobre diálogos.
 
 # %%
-full_test_rows = [{"estrategia": name, **score_list(titles, set(data.titles(d.rec_items)),
-                                                    set(data.titles(d.likes + d.dislikes)))}
-                  for d in dialogues_of["test"] for name, titles in baseline_recommendations(d).items()]
-full_test_baselines = {}
-for name, group in pd.DataFrame(full_test_rows).groupby("estrategia"):
-    full_test_baselines[name] = {"diálogos": len(group)}
-    for metric in ["recall@10", "ndcg@10"]:
-        mean, low, high = bootstrap_interval(group[metric], BOOTSTRAP, SEED)
-        full_test_baselines[name] |= {metric: mean, f"{metric} IC": [low, high]}
-display(pd.DataFrame(full_test_baselines).T)
+strategies = ["zero-shot", "few-shot", "LoRA", "popularidad", "similitud"]
+metric_names = ["recall@5", "recall@10", "ndcg@10"]
+rank_rows = [{"estrategia": s, "diálogo": cid, "puesto": target_rank(scores[s][cid]["texts"], SEED),
+              **rank_metrics(target_rank(scores[s][cid]["texts"], SEED))} for s in strategies for cid in test_ids]
+ranking = pd.DataFrame(rank_rows)
+atomic_write_csv(ctx.output_dir / "per_dialogue_ranking.csv", ranking)
+
+
+def summarise(frame, metrics_list):
+    """Mean and 95% interval per strategy and metric."""
+    out = {}
+    for strategy, group in frame.groupby("estrategia", sort=False):
+        out[strategy] = {"dialogues": len(group)}
+        for metric in metrics_list:
+            mean, low, high = bootstrap_interval(group[metric], BOOTSTRAP, SEED)
+            out[strategy][metric] = {"mean": mean, "low": low, "high": high}
+    return out
+
+
+def paired(frame, metrics_list):
+    """Paired differences (row - column) per strategy pair and metric, with 95% paired bootstrap intervals."""
+    out = {}
+    for a, b in combinations(list(frame["estrategia"].unique()), 2):
+        wide = frame[frame["estrategia"].isin([a, b])].pivot(index="diálogo", columns="estrategia")
+        out[f"{a} - {b}"] = {m: paired_difference(wide[m][a], wide[m][b], BOOTSTRAP, SEED) for m in metrics_list}
+    return out
+
+
+def table(summary):
+    """The summary as a display table: mean [low, high]."""
+    return pd.DataFrame({s: {m: f"{v[m]['mean']:.3f} [{v[m]['low']:.3f}, {v[m]['high']:.3f}]" for m in metric_names}
+                         | {"diálogos": v["dialogues"]} for s, v in summary.items()}).T
+
+
+ranking_summary, ranking_paired = summarise(ranking, metric_names), paired(ranking, metric_names)
+display(table(ranking_summary))
+print(f"Azar: {', '.join(f'{k} {v:.3f}' for k, v in chance.items())}")
+save_figure(difference_figure(ranking_paired, "recall@10", "Ranking de candidatos: diferencias emparejadas de Recall@10"),
+            ctx.output_dir / "paired_ranking.png")
+plt.show()
 
 # %% [markdown]
-# ## Evaluación: Recall@k y NDCG@k con intervalos del 95 %
-# Los títulos generados se extraen de texto libre (listas numeradas, viñetas, comillas, años,
-# prosa), se normalizan y se emparejan con el catálogo con rapidfuzz (umbral 80). Cada lista se
-# puntúa tres veces: tal cual (un título sin pareja ocupa su puesto y nunca acierta), sin las
-# películas ya mencionadas en la conversación y sin los títulos fuera del catálogo. La métrica de
-# un diálogo es la media de sus listas. También se mide qué parte de lo recomendado ya estaba en la
-# conversación o en el historial que el modelo ve en el prompt: un modelo pequeño tiende a copiarlo.
+# ## Protocolo 2: listas generadas
+# Los títulos se extraen del texto, se normalizan y se emparejan con el catálogo con rapidfuzz
+# (umbral `MATCH_THRESHOLD`). Cada lista se puntúa tal cual (un título sin pareja ocupa su puesto y
+# nunca acierta); también medimos qué parte está fuera del catálogo, ya mencionada o copiada del
+# historial que ve el modelo (el mismo `HISTORY_ITEMS` para todas las estrategias).
 
 # %%
 rows, matched_lists = [], {}
-for strategy in list(generations) + list(baseline_lists):
+for strategy in strategies + (["LoRA restringida"] if CONSTRAINED else []):
     matched_lists[strategy] = []
-    for dialogue in test_dialogues:
-        cid = dialogue.conversation_id
-        if strategy in generations:
-            lists = ranked_lists(generations[strategy][cid]["texts"], catalogue, N_RECS)
-        else:
-            lists = baseline_lists[strategy][cid]
+    for d in generate_dialogues:
+        cid = d.conversation_id
+        lists = (ranked_lists(generations[strategy][cid]["texts"], catalogue, N_RECS, MATCH_THRESHOLD)
+                 if strategy in generations else baseline_lists[strategy][cid])
         matched_lists[strategy] += lists
-        relevant, mentioned = set(data.titles(dialogue.rec_items)), set(data.titles(dialogue.likes + dialogue.dislikes))
-        shown = set(data.titles(data.history.get(dialogue.user_id, [])[-HISTORY_ITEMS:]))
-        scores = pd.DataFrame([score_list(ranked, relevant, mentioned) for ranked in lists]).mean().to_dict()
-        generated = sum(len(ranked) for ranked in lists)
-        rows.append({"estrategia": strategy, "diálogo": cid, "usuario": dialogue.user_id, **scores,
-                     "títulos": generated, "sin_pareja": sum(t is None for ranked in lists for t in ranked),
-                     "mencionadas": sum(t in mentioned for ranked in lists for t in ranked),
-                     "del_historial": sum(t in shown for ranked in lists for t in ranked)})
-per_dialogue = pd.DataFrame(rows)
-atomic_write_csv(ctx.output_dir / "per_dialogue.csv", per_dialogue)
+        relevant, mentioned = set(data.titles(d.rec_items)), set(data.titles(d.likes + d.dislikes))
+        shown = set(data.titles(data.history.get(d.user_id, [])[-HISTORY_ITEMS:]))
+        figures = pd.DataFrame([score_list(r, relevant, mentioned) for r in lists]).mean().to_dict()
+        rows.append({"estrategia": strategy, "diálogo": cid, **{m: figures[m] for m in metric_names},
+                     "títulos": sum(len(r) for r in lists), "sin_pareja": sum(t is None for r in lists for t in r),
+                     "mencionadas": sum(t in mentioned for r in lists for t in r),
+                     "del_historial": sum(t in shown for r in lists for t in r)})
+generative = pd.DataFrame(rows)
+atomic_write_csv(ctx.output_dir / "per_dialogue_generative.csv", generative)
+generative_summary, generative_paired = summarise(generative, metric_names), paired(generative, metric_names)
 
-metric_columns = [c for c in per_dialogue.columns if c.startswith(("recall@", "ndcg@"))]
-summary_rows = []
-for strategy, group in per_dialogue.groupby("estrategia", sort=False):
-    row = {"estrategia": strategy, "diálogos": len(group)}
-    for column in metric_columns:
-        mean, low, high = bootstrap_interval(group[column], BOOTSTRAP, SEED)
-        row[column] = mean
-        row[f"{column} IC"] = f"[{low:.3f}, {high:.3f}]"
-    title_count = max(group["títulos"].sum(), 1)
-    row["fuera de catálogo"] = group["sin_pareja"].sum() / title_count
-    row["concentración top-20"] = popularity_concentration(matched_lists[strategy], popular_titles, 20)
-    # A small model tends to copy titles from its prompt: these shares show how much.
-    row["ya mencionadas"] = group["mencionadas"].sum() / title_count
-    row["del historial mostrado"] = group["del_historial"].sum() / title_count
-    summary_rows.append(row)
-summary = pd.DataFrame(summary_rows).set_index("estrategia")
-display(summary[["diálogos", "recall@5", "recall@5 IC", "recall@10", "recall@10 IC", "ndcg@5", "ndcg@10",
-                 "fuera de catálogo", "concentración top-20", "ya mencionadas", "del historial mostrado"]].round(3))
-display(summary[[c for c in metric_columns if "|" in c]].round(3))
 
-# %%
-fig, axes = plt.subplots(1, 2, figsize=(12, 3.8))
-for axis, metric in zip(axes, ["recall@10", "ndcg@10"], strict=False):
-    means, lows, highs = [], [], []
-    for _, group in per_dialogue.groupby("estrategia", sort=False):
-        mean, low, high = bootstrap_interval(group[metric], BOOTSTRAP, SEED)
-        means.append(mean), lows.append(mean - low), highs.append(high - mean)
-    names = list(per_dialogue["estrategia"].unique())
-    axis.bar(names, means, yerr=[lows, highs], capsize=4, color=["C0", "C1", "C2", "grey", "silver"][:len(names)])
-    axis.set_title(f"{metric} (IC 95 %, {len(test_dialogues)} diálogos)")
-    axis.tick_params(axis="x", rotation=20)
-plt.tight_layout()
-save_figure(fig, ctx.output_dir / "strategies.png")
+def finite(value):
+    """A float, or None where a figure is undefined (no matched title at all)."""
+    return None if pd.isna(value) else float(value)
+
+
+for strategy, group in generative.groupby("estrategia", sort=False):
+    count = max(group["títulos"].sum(), 1)
+    generative_summary[strategy] |= {"out_of_catalogue": group["sin_pareja"].sum() / count,
+                                     "mentioned": group["mencionadas"].sum() / count,
+                                     "from_shown_history": group["del_historial"].sum() / count,
+                                     "top20_concentration": finite(popularity_concentration(matched_lists[strategy],
+                                                                                            popular_titles, 20))}
+shares = pd.DataFrame({s: {k: v[k] for k in ("out_of_catalogue", "mentioned", "from_shown_history", "top20_concentration")}
+                       for s, v in generative_summary.items()}).T
+display(table(generative_summary).join(shares.round(3)))
+save_figure(difference_figure(generative_paired, "recall@10", "Listas generadas: diferencias emparejadas de Recall@10"),
+            ctx.output_dir / "paired_generative.png")
 plt.show()
 
 # %% [markdown]
-# ## Incertidumbre: ensamblado de aclaraciones de la entrada
-# La misma petición se formula con cinco paráfrasis. De los logits de salida tomamos la
-# distribución del primer token de la primera película para cada paráfrasis y la descomponemos
-# como Hou et al. (2024): **total** = entropía de la media; **epistémica** = media de las entropías
-# (la duda que queda con la petición aclarada); **aleatoria** = total − epistémica = información
-# mutua entre la salida y la aclaración (cuánto depende la respuesta de cómo se pide). La
-# **consistencia** es el solapamiento (Jaccard) de las listas voraces entre paráfrasis. La figura
-# `uncertainty.png` apila, por diálogo, la parte epistémica y la aleatoria: la altura es la total.
+# ## Incertidumbre: ensamblado de aclaraciones de la entrada (Hou et al., 2024)
+# Cada **aclaración** reescribe la *petición* con una lectura plausible distinta de lo que el
+# usuario quiere (parecidas a sus gustos, lo que pide en la conversación, acorde a su historial,
+# algo nuevo). Para cada una, la distribución es sobre las **20 películas candidatas** (softmax de
+# sus puntuaciones con el modelo ajustado). **Total** = entropía de la distribución media;
+# **aleatoria** = información mutua entre la predicción y la aclaración (total − epistémica);
+# **epistémica** = media de las entropías de las predicciones aclaradas. El máximo es ln 20 ≈ 3,0 nats.
 
 # %%
-uncertainty_model = tuned if tuned is not None else model
+def clarified_scores(ids, current=tuned):
+    """A batch function for run_cached: each dialogue's candidate scores under every clarification."""
+    start = time.perf_counter()
+    rows = [[score_titles(current, tokenizer, prompt_makers["LoRA"](data.dialogues[i], c), data.titles(candidates[i])).tolist()
+             for c in CLARIFICATIONS] for i in ids]
+    return rows, time.perf_counter() - start, 0
+
+
+uncertainty_ids = test_ids[:N_UNCERTAINTY]
+clarified = run_cached(GenerationCache(ctx.output_dir / "scores_clarified.json", rank_settings | {
+    "adapter": lora_settings, "clarifications": CLARIFICATIONS}, source), uncertainty_ids, clarified_scores, MODE,
+    BATCH_DIALOGUES)
 uncertainty_rows = []
-for dialogue in tqdm(test_dialogues[:N_UNCERTAINTY], desc="Incertidumbre", unit="diálogo"):
-    prompts = [instruction_prompt(data, dialogue, N_RECS, HISTORY_ITEMS, request=p) for p in PARAPHRASES]
-    figures = decompose(next_token_distributions(uncertainty_model, tokenizer, prompts, chat=True, progress=False))
-    lists = generate(uncertainty_model, tokenizer, prompts, max_new_tokens=MAX_NEW_TOKENS, batch_size=len(prompts),
-                     progress=False).texts
-    matched = [{t for t in ranked if t} for ranked in ranked_lists(lists, catalogue, N_RECS)]
-    uncertainty_rows.append({"diálogo": dialogue.conversation_id, **figures, "consistencia": jaccard_consistency(matched)})
+for cid in uncertainty_ids:
+    distributions = candidate_distribution(np.array(clarified[cid]["texts"]))
+    uncertainty_rows.append({"diálogo": cid, **decompose(distributions),
+                             "objetivo_primero": bool(distributions.mean(axis=0).argmax() == 0)})
 uncertainty = pd.DataFrame(uncertainty_rows)
+atomic_write_csv(ctx.output_dir / "uncertainty.csv", uncertainty)
 display(uncertainty.round(3))
-save_figure(split_figure(uncertainty["diálogo"], uncertainty["epistemic"], uncertainty["aleatoric"]),
-            ctx.output_dir / "uncertainty.png")
+save_figure(split_figure(uncertainty["diálogo"], uncertainty["epistemic"], uncertainty["aleatoric"],
+                         uncertainty["objetivo_primero"]), ctx.output_dir / "uncertainty.png")
 plt.show()
-mean_uncertainty = uncertainty[["total", "aleatoric", "epistemic"]].mean().to_dict()
-for line in reading(mean_uncertainty, uncertainty["consistencia"].mean(), len(tokenizer)):
+by_first = uncertainty.groupby("objetivo_primero")["total"].mean().to_dict()
+for line in reading(uncertainty, N_NEGATIVES + 1):
     print("-", line)
 
 # %% [markdown]
 # ## Guardar la sesión (dill)
-# Como el original, guardamos la sesión con `dill` para retomarla en otro kernel sin volver a
-# generar. Guardamos los resultados con nombre, no los modelos (pesan gigas y se recargan desde la
-# carpeta del adaptador): `dill.dump_module()` guardaría el kernel entero, modelos incluidos.
+# Guardamos los resultados con nombre, no los modelos (se recargan desde la carpeta del adaptador).
 
 # %%
 session_path = save_session(ctx.output_dir / "session.dill", {
-    "settings": settings, "splits": splits, "test_ids": test_ids, "generations": generations,
-    "baseline_lists": baseline_lists, "per_dialogue": per_dialogue, "summary": summary,
-    "uncertainty": uncertainty, "adapter_dir": str(adapter_dir)})
+    "settings": lora_settings, "splits": splits, "test_ids": test_ids, "candidates": candidates, "scores": scores,
+    "generations": generations, "ranking": ranking, "generative": generative, "uncertainty": uncertainty,
+    "adapter_dir": str(adapter_dir)})
 print(session_path)
-del model, tuned, uncertainty_model
+del model, tuned
 free_memory()
 
 # %% [markdown]
 # ### Retomar la sesión en un kernel nuevo
-# Tras reiniciar el kernel (o en otro cuaderno), sin cargar modelos ni generar nada:
 # ```python
 # from helpers.io import load_session
 # load_session("outputs/01_gemma_movie_recommender/session.dill", into=globals())
-# per_dialogue.groupby("estrategia")["recall@10"].mean()  # las variables guardadas vuelven a existir
+# ranking.groupby("estrategia")["recall@10"].mean()
 # ```
-# La celda siguiente lo hace de verdad en un proceso de Python nuevo y sigue desde ahí: recalcula
-# Recall@10 por estrategia a partir de `per_dialogue` y lo compara con `summary`.
+# La celda siguiente lo hace de verdad en un proceso de Python nuevo y compara con el resumen.
 
 # %%
 restore = f"""
 from helpers.io import load_session
 load_session({str(session_path)!r}, into=globals())
-again = per_dialogue.groupby("estrategia", sort=False)["recall@10"].mean()
-assert (again - summary["recall@10"]).abs().max() < 1e-12
-print({{name: round(value, 3) for name, value in again.items()}})
+print({{k: round(v, 3) for k, v in ranking.groupby("estrategia", sort=False)["recall@10"].mean().items()}})
 """
 fresh = subprocess.run([sys.executable, "-c", restore], capture_output=True, text=True,
                        env=os.environ | {"PYTHONPATH": os.pathsep.join(p for p in sys.path if p)})
 if fresh.returncode != 0:
     raise RuntimeError(f"La sesión no se pudo retomar en un proceso nuevo:\n{fresh.stderr}")
-print(f"Kernel nuevo, Recall@10 desde la sesión: {fresh.stdout.strip()}")
+again = eval(fresh.stdout.strip())  # noqa: S307  (our own subprocess's printed dict)
+assert all(abs(again[s] - ranking_summary[s]["recall@10"]["mean"]) < 1e-3 for s in again)
+print(f"Kernel nuevo, Recall@10 (ranking) desde la sesión: {again}")
 
 # %% [markdown]
 # ## Conclusiones automáticas
 
 # %%
-best_baseline = max(["popularidad", "similitud"], key=lambda s: summary.loc[s, "recall@10"])
 lines = []
-for strategy in generations:
-    value, floor = summary.loc[strategy, "recall@10"], summary.loc["popularidad", "recall@10"]
-    verdict = "supera" if value > floor else "no supera"
-    lines.append(f"- {strategy}: Recall@10 {value:.3f} {summary.loc[strategy, 'recall@10 IC']}, "
-                 f"{verdict} a la popularidad ({floor:.3f}); {summary.loc[strategy, 'fuera de catálogo']:.0%} de títulos "
-                 f"fuera de catálogo, {summary.loc[strategy, 'concentración top-20']:.0%} de las recomendaciones entre las 20 más populares "
-                 f"y {summary.loc[strategy, 'del historial mostrado']:.0%} copiadas del historial que ve el modelo.")
-lines.append(f"- La mejor línea base es {best_baseline} (Recall@10 {summary.loc[best_baseline, 'recall@10']:.3f}).")
-lines.append("- Sobre todos los diálogos de prueba: " + "; ".join(
-    f"{name} Recall@10 {f['recall@10']:.3f} [{f['recall@10 IC'][0]:.3f}, {f['recall@10 IC'][1]:.3f}] "
-    f"({f['diálogos']} diálogos)" for name, f in full_test_baselines.items()) + ".")
-lines.append(f"- Con {len(test_dialogues)} diálogos de prueba los intervalos son anchos: diferencias dentro de ellos no son concluyentes.")
+for protocol, summary, differences in [("ranking", ranking_summary, ranking_paired),
+                                       ("generativo", generative_summary, generative_paired)]:
+    for strategy in ["zero-shot", "few-shot", "LoRA"]:
+        diff = differences[f"{strategy} - similitud"]["recall@10"]
+        verdict = ("supera a" if diff["separated"] and diff["mean"] > 0 else
+                   "queda por debajo de" if diff["separated"] else "no se distingue de")
+        lines.append(f"- {protocol}, {strategy}: Recall@10 {summary[strategy]['recall@10']['mean']:.3f}; {verdict} la "
+                     f"similitud entre películas (diferencia {diff['mean']:+.3f}, IC 95 % [{diff['low']:+.3f}, {diff['high']:+.3f}]).")
+if CONSTRAINED:
+    free, fixed = generative_summary["LoRA"], generative_summary["LoRA restringida"]
+    diff = generative_paired["LoRA - LoRA restringida"]["recall@10"]
+    lines.append(f"- Restringir LoRA al catálogo: títulos fuera de catálogo {free['out_of_catalogue']:.0%} → "
+                 f"{fixed['out_of_catalogue']:.0%}; Recall@10 {free['recall@10']['mean']:.3f} → {fixed['recall@10']['mean']:.3f} "
+                 f"(libre − restringida {diff['mean']:+.3f}, IC 95 % [{diff['low']:+.3f}, {diff['high']:+.3f}]).")
+lines.append(f"- Azar en el ranking: Recall@10 {chance['recall@10']:.2f}, NDCG@10 {chance['ndcg@10']:.3f}; "
+             f"{len(test_dialogues)} diálogos de prueba.")
 print("\n".join(lines))
 atomic_write_text(ctx.output_dir / "conclusions.md", "\n".join(lines) + "\n")
 
 # %%
-def finite(value):
-    """A float, or None where a figure is undefined (no matched title, no pair to compare)."""
-    return None if pd.isna(value) else float(value)
-
-
 metrics = {
     "profile": PROFILE,
     "model": model_name,
@@ -491,15 +565,23 @@ metrics = {
     "dialogues": len(data.dialogues),
     "users": {part: len(users) for part, users in splits.items()},
     "test_dialogues": len(test_dialogues),
-    "lists_per_dialogue": N_LISTS,
     "missing_items": sum(data.missing_items.values()),
-    "strategies": {strategy: {column: finite(summary.loc[strategy, column]) for column in metric_columns +
-                              ["fuera de catálogo", "concentración top-20", "ya mencionadas", "del historial mostrado"]}
-                   for strategy in summary.index},
-    "seconds_per_dialogue": {s: float(np.mean([g["seconds"] for g in generations[s].values()])) for s in generations},
-    "uncertainty": {**{k: finite(v) for k, v in mean_uncertainty.items()},
-                    "consistency": finite(uncertainty["consistencia"].mean()), "dialogues": len(uncertainty)},
-    "lora_steps": MAX_STEPS,
-    "baselines_all_test_dialogues": full_test_baselines,
+    "history_items": HISTORY_ITEMS,
+    "protocols": {
+        "ranking": {"candidates": N_NEGATIVES + 1, "chance": chance, "test_dialogues": len(test_dialogues),
+                    "strategies": ranking_summary, "paired_differences": ranking_paired},
+        "generative": {"lists_per_dialogue": N_LISTS, "match_threshold": MATCH_THRESHOLD,
+                       "test_dialogues": len(generate_dialogues), "strategies": generative_summary,
+                       "paired_differences": generative_paired},
+    },
+    "seconds_per_dialogue": {f"{kind}/{s}": float(np.mean([g["seconds"] for g in results[s].values()]))
+                             for kind, results in [("ranking", scores), ("generative", generations)]
+                             for s in results if s not in ("popularidad", "similitud")},
+    "uncertainty": {**{k: float(uncertainty[k].mean()) for k in ("total", "aleatoric", "epistemic")},
+                    "dialogues": len(uncertainty), "target_first_share": float(uncertainty["objetivo_primero"].mean()),
+                    "total_when_target_first": {str(k): float(v) for k, v in by_first.items()}},
+    "lora": {"steps": MAX_STEPS, "examples_per_step": BATCH_SIZE * GRAD_ACCUM, "max_length": MAX_LENGTH,
+             "seconds": train_seconds, "first_loss": loss_history[0]["loss"], "last_loss": loss_history[-1]["loss"]},
+    "run_seconds": time.perf_counter() - run_start,
 }
 print(save_metrics(metrics, ctx.output_dir))

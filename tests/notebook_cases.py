@@ -1,5 +1,7 @@
 """Small parameters each notebook runs with in the smoke harness, and what its metrics must show."""
 
+import math
+
 
 def check_template(metrics: dict) -> None:
     assert metrics["profile"] == "local"
@@ -88,30 +90,41 @@ def check_movie_recommender(metrics: dict) -> None:
     assert metrics["data"] == "movielens-templates" and metrics["dialogues"] > 900
     users = metrics["users"]
     assert users["train"] > 8 * users["test"] > 0 and metrics["test_dialogues"] == 3
-    assert metrics["lists_per_dialogue"] == 2 and metrics["missing_items"] == 0
-    assert set(metrics["strategies"]) == {"zero-shot", "few-shot", "LoRA", "popularidad", "similitud"}
-    for name, figures in metrics["strategies"].items():
-        for key in ("recall@5", "recall@10", "ndcg@5", "ndcg@10", "recall@10|sin_mencionadas"):
-            assert 0 <= figures[key] <= 1, (name, key)
-        assert figures["recall@10"] >= figures["recall@5"], name
-        assert 0 <= figures["del historial mostrado"] <= 1 and 0 <= figures["ya mencionadas"] <= 1, name
+    assert metrics["missing_items"] == 0
+    strategies = {"zero-shot", "few-shot", "LoRA", "popularidad", "similitud"}
+    ranking, generative = metrics["protocols"]["ranking"], metrics["protocols"]["generative"]
+    assert ranking["chance"]["recall@10"] == 0.5 and ranking["candidates"] == 20 and ranking["test_dialogues"] == 3
+    assert generative["test_dialogues"] == 2 and generative["match_threshold"] == 80
+    assert set(ranking["strategies"]) == strategies and set(generative["strategies"]) == strategies | {"LoRA restringida"}
+    assert generative["strategies"]["LoRA restringida"]["out_of_catalogue"] == 0  # every constrained title exists
+    for protocol, pairs in ((ranking, 10), (generative, 15)):
+        for name, figures in protocol["strategies"].items():
+            for key in ("recall@5", "recall@10", "ndcg@10"):
+                assert 0 <= figures[key]["low"] <= figures[key]["mean"] <= figures[key]["high"] <= 1, (name, key)
+            assert figures["recall@10"]["mean"] >= figures["recall@5"]["mean"], name
+        assert len(protocol["paired_differences"]) == pairs  # every pair of the strategies
+        for pair in protocol["paired_differences"].values():
+            assert pair["recall@10"]["low"] <= pair["recall@10"]["mean"] <= pair["recall@10"]["high"]
+    for name, figures in generative["strategies"].items():
+        if name not in ("popularidad", "similitud"):
+            assert 0 <= figures["out_of_catalogue"] <= 1 and 0 <= figures["from_shown_history"] <= 1, name
     uncertainty = metrics["uncertainty"]
     assert uncertainty["dialogues"] == 2 and uncertainty["total"] > 0
     assert uncertainty["total"] >= uncertainty["epistemic"] - 1e-9 and uncertainty["aleatoric"] >= 0
+    assert uncertainty["total"] <= math.log(20) + 1e-9
     assert all(seconds > 0 for seconds in metrics["seconds_per_dialogue"].values())
-    for name, figures in metrics["baselines_all_test_dialogues"].items():
-        low, high = figures["recall@10 IC"]
-        assert figures["diálogos"] > 3 and low <= figures["recall@10"] <= high, name
+    assert metrics["lora"]["steps"] == 2 and metrics["lora"]["examples_per_step"] == 2
 
 
 CASES = {
     "00_template": {"parameters": {"MAX_NEW_TOKENS": 24}, "check": check_template},
     "01_gemma_movie_recommender": {
-        "parameters": {"N_TEST": 3, "N_LISTS": 2, "MAX_NEW_TOKENS": 30, "N_SHOT_USERS": 2, "HISTORY_ITEMS": 5,
-                       "SHOT_HISTORY_ITEMS": 3, "MAX_STEPS": 2, "BATCH_SIZE": 1, "GRAD_ACCUM": 2, "MAX_LENGTH": 256,
+        "parameters": {"N_TEST": 3, "N_GENERATE": 2, "N_LISTS": 1, "MAX_NEW_TOKENS": 20, "N_SHOT_USERS": 1,
+                       "HISTORY_ITEMS": 3, "MAX_STEPS": 2, "BATCH_SIZE": 1, "GRAD_ACCUM": 2, "MAX_LENGTH": 256,
                        "N_UNCERTAINTY": 2, "BOOTSTRAP": 200, "BATCH_DIALOGUES": 3},
         "check": check_movie_recommender,
-        "files": ["loss.png", "strategies.png", "uncertainty.png", "session.dill", "adapter/loss_history.json"],
+        "files": ["loss.png", "paired_ranking.png", "paired_generative.png", "uncertainty.png", "session.dill",
+                  "adapter/loss_history.json"],
     },
     "02_whatsapp_persona_chatbot": {
         "parameters": {"MAX_STEPS": 2, "BATCH_SIZE": 1, "GRAD_ACCUM": 1, "N_EVAL": 4, "N_SAMPLES": 2,

@@ -2,7 +2,8 @@
 
 Histories are each user's real ratings in time order; the Spanish dialogues are written from
 templates and mention films the user really rated high (likes) and low (dislikes); the target is a
-film the user rated highly *later* and never mentioned. Only the dialogue wording is invented.
+film the user rated highly *later* and never mentioned. The stated wishes (genres, decade, director
+or lead actor) describe the *target*, as a real seeker's request would. Only the wording is invented.
 """
 
 import random
@@ -15,6 +16,7 @@ from helpers.paths import data_dir
 from helpers.recommender.redial import Dialogue, RedialData, write_redial
 from helpers.text import normalize_title
 
+DATASET = "movielens-dialogues-v2"  # setup asset (and cache folder); bump the version when the templates change
 CUT = 0.7  # share of a user's ratings (in time order) that forms the history the dialogue draws on
 LIKED, DISLIKED = 4, 2  # ratings >= LIKED are likes, <= DISLIKED dislikes
 
@@ -22,8 +24,10 @@ OPENINGS = ["Hola, busco una película para ver esta noche.", "Buenas, ¿me reco
             "Hola. Me apetece ver una peli y no sé cuál elegir.", "¡Hola! Necesito ideas de películas."]
 LIKE_LINES = ["Me encantó {title}.", "Hace poco vi {title} y me gustó muchísimo.", "{title} es de mis favoritas.",
               "Disfruté mucho con {title}."]
-DETAIL_LINES = ["Me gustan las de {genre}.", "Sobre todo me atrae el cine de {genre}.",
-                "Me gusta cómo dirige {director}.", "Cualquier cosa con {actor} me vale."]
+GENRE_LINES = ["Me apetece algo de {genre}.", "Busco una película de {genre}.", "Tengo ganas de {genre}."]
+DECADE_LINES = ["Mejor si es de los {decade}.", "Me van las películas de los {decade}."]
+PERSON_LINES = {"director": ["Me gusta cómo dirige {name}.", "Algo de {name} estaría bien."],
+                "actor": ["Cualquier cosa con {name} me vale.", "Me encanta {name} como actor o actriz."]}
 DISLIKE_LINES = ["En cambio, {title} no me gustó nada.", "Eso sí, {title} me aburrió.",
                  "No me recomiendes algo como {title}, no la soporté."]
 AGENT_QUESTIONS = ["¿Qué fue lo que más te gustó?", "¡Buena elección! ¿Hay algo que no te guste?",
@@ -68,6 +72,7 @@ def _details_for(details, title: str, year: str) -> dict:
     return {}
 
 
+ML_GENRES = {"Children's": "Family", "Film-Noir": "Crime"}  # MovieLens genre names the catalogue spells otherwise
 SPANISH_GENRES = {"Drama": "drama", "Comedy": "comedia", "Action": "acción", "Thriller": "suspense",
                   "Romance": "romance", "Adventure": "aventuras", "Crime": "crimen", "Sci-Fi": "ciencia ficción",
                   "Horror": "terror", "Animation": "animación", "Family": "cine familiar", "Fantasy": "fantasía",
@@ -75,16 +80,29 @@ SPANISH_GENRES = {"Drama": "drama", "Comedy": "comedia", "Action": "acción", "T
                   "Documentary": "documentales"}
 
 
-def write_dialogue(rng: random.Random, likes: list[str], dislikes: list[str], target: str, info: dict) -> list:
-    """Template turns mentioning the likes, dislikes and finally the recommended target."""
-    first = f"{rng.choice(OPENINGS)} {rng.choice(LIKE_LINES).format(title=likes[0])}"
-    turns = [("User", first), ("Agent", rng.choice(AGENT_QUESTIONS))]
-    details = []
+def wishes(rng: random.Random, info: dict, year: str) -> list[str]:
+    """What the seeker asks for, read off the target film: one or two genres, its decade, its director
+    or a lead actor (where the catalogue has them); at least one cue whenever any is known."""
+    cues = []
     genres = [SPANISH_GENRES[g] for g in info.get("genres", []) if g in SPANISH_GENRES]
     if genres:
-        details.append(rng.choice(DETAIL_LINES[:2]).format(genre=genres[0]))
-    if info.get("director") and rng.random() < 0.5:
-        details.append(DETAIL_LINES[2].format(director=info["director"].split(",")[0]))
+        picked = rng.sample(genres, min(len(genres), rng.choice([1, 2])))
+        cues.append(rng.choice(GENRE_LINES).format(genre=" y ".join(picked)))
+    if year.isdigit() and rng.random() < 0.6:
+        cues.append(rng.choice(DECADE_LINES).format(decade=f"{year[2]}0" if year < "2000" else f"{year[:3]}0"))
+    people = [("director", info["director"].split(",")[0].strip())] if info.get("director") else []
+    people += [("actor", info["cast"][0])] if info.get("cast") else []
+    if people and rng.random() < 0.6:
+        role, name = rng.choice(people)
+        cues.append(rng.choice(PERSON_LINES[role]).format(name=name))
+    return cues
+
+
+def write_dialogue(rng: random.Random, likes: list[str], dislikes: list[str], target: str, cues: list[str]) -> list:
+    """Template turns: likes first, then wishes that describe the target, dislikes, and the recommendation."""
+    first = f"{rng.choice(OPENINGS)} {rng.choice(LIKE_LINES).format(title=likes[0])}"
+    turns = [("User", first), ("Agent", rng.choice(AGENT_QUESTIONS))]
+    details = list(cues)
     more = [rng.choice(LIKE_LINES).format(title=title) for title in likes[1:]]
     hates = [rng.choice(DISLIKE_LINES).format(title=title) for title in dislikes]
     turns.append(("User", " ".join(details + more + hates) or "Me gusta casi todo."))
@@ -94,11 +112,17 @@ def write_dialogue(rng: random.Random, likes: list[str], dislikes: list[str], ta
 
 
 def build(folder: Path, catalogue_db: Path, seed: int = 0) -> tuple[RedialData, dict]:
-    """(RedialData, item id -> genres/director/cast) from the MovieLens files and the catalogue."""
+    """(RedialData, item id -> genres/director/cast/year) from the MovieLens files and the catalogue
+    (MovieLens' own genres where the catalogue has none)."""
     rng = random.Random(seed)
     items = {row["item_id"]: row for row in read_table(folder / "ml-100k.item")}
     item_map = {i: display_title(row["movie_title"], row["release_year"]) for i, row in items.items()}
     details = film_details(catalogue_db)
+    info = {i: _details_for(details, row["movie_title"], row["release_year"]) or {} for i, row in items.items()}
+    for i, row in items.items():
+        own = [ML_GENRES.get(g, g) for g in row.get("class", "").split()]
+        info[i] = {"genres": info[i].get("genres") or own, "director": info[i].get("director", ""),
+                   "cast": info[i].get("cast", []), "year": row["release_year"]}
     ratings = defaultdict(list)
     for row in read_table(folder / "ml-100k.inter"):
         ratings[row["user_id"]].append((float(row["timestamp"]), row["item_id"], float(row["rating"])))
@@ -117,21 +141,20 @@ def build(folder: Path, catalogue_db: Path, seed: int = 0) -> tuple[RedialData, 
         target = later[0]  # the first film rated highly after the conversation's point in time
         user_id = f"ml{user}"
         conversation_id = str(len(data.dialogues))
-        row = items[likes[0]]
-        info = _details_for(details, row["movie_title"], row["release_year"])
-        turns = write_dialogue(rng, [item_map[i] for i in likes], [item_map[i] for i in dislikes], item_map[target], info)
+        cues = wishes(rng, info[target], info[target]["year"])
+        turns = write_dialogue(rng, [item_map[i] for i in likes], [item_map[i] for i in dislikes], item_map[target], cues)
         data.dialogues[conversation_id] = Dialogue(conversation_id, user_id, turns, likes, dislikes, [target])
         data.history[user_id] = [item for _, item, _ in past]
         data.might_like[user_id] = [item for item in later[1:]]
         data.user_index[user_id] = len(data.user_index)
-    return data, {i: _details_for(details, row["movie_title"], row["release_year"]) for i, row in items.items()}
+    return data, info
 
 
 def build_into(staged: Path) -> None:
     """Set-up hook: write the LLM-REDIAL-format folder redial/ next to the MovieLens files."""
     catalogue = data_dir() / "film-catalogue" / "movies.db"
     if not catalogue.exists():
-        raise FileNotFoundError(f"{catalogue} is missing: prepare film-catalogue before movielens-100k")
+        raise FileNotFoundError(f"{catalogue} is missing: prepare film-catalogue before {DATASET}")
     data, item_details = build(staged, catalogue)
     write_redial(staged / "redial", data)
     atomic_write_json(staged / "redial" / "item_details.json", item_details)

@@ -46,16 +46,34 @@ def popularity(data: RedialData, users) -> Counter:
 
 
 def fine_tune_target(data: RedialData, dialogue: Dialogue, popular: list[str], n: int = 10) -> list[str]:
-    """Ground truth, then unmentioned films the user likes, history items, popular films to fill up."""
-    mentioned = set(dialogue.likes) | set(dialogue.dislikes)
+    """Ground truth, then films the user liked later, then popular films to fill up; never a film the
+    dialogue mentions or the user's history holds (so training never rewards copying the prompt)."""
+    shown = set(dialogue.likes) | set(dialogue.dislikes) | set(data.history.get(dialogue.user_id, []))
     target = []
-    for item in [*dialogue.rec_items, *data.might_like.get(dialogue.user_id, []),
-                 *reversed(data.history.get(dialogue.user_id, [])), *popular]:
-        if item not in mentioned and item not in target and item in data.item_map:
+    for item in [*dialogue.rec_items, *data.might_like.get(dialogue.user_id, []), *popular]:
+        if item not in shown and item not in target and item in data.item_map:
             target.append(item)
         if len(target) == n:
             break
     return target
+
+
+def styled_prompt(tokenizer, data: RedialData, dialogue: Dialogue, style: str, n: int, history: int,
+                  examples: list[tuple[Dialogue, list[str]]] = (), request: str = REQUEST) -> str:
+    """The prompt text every strategy gets in a run, ending where the first title begins ("1.").
+
+    style "completion": a text to continue (base models); "chat": the instruction through the chat
+    template, the answer started with "1."."""
+    if style == "completion":
+        return completion_prompt(data, dialogue, n, history, examples, request)
+    if style != "chat":
+        raise ValueError(f"PROMPT_STYLE must be 'completion' or 'chat', got {style!r}")
+    from helpers.generation import as_messages, chat_prompt
+
+    shots = "".join(f"Ejemplo {k}:\n{instruction_prompt(data, d, n, history, request)}\n{numbered(titles)}\n\n"
+                    for k, (d, titles) in enumerate(examples, 1))
+    text = instruction_prompt(data, dialogue, n, history, request)
+    return chat_prompt(tokenizer, as_messages(f"{shots}Ahora tú:\n{text}" if shots else text, None)) + "1."
 
 
 def numbered(titles: list[str]) -> str:
@@ -164,10 +182,10 @@ def run_cached(cache: GenerationCache, ids: list[str], generate_batch, mode: str
     return {i: cache.results[i] for i in ids}
 
 
-def ranked_lists(texts: list[str], index: TitleIndex, n: int = 10) -> list[list[str | None]]:
-    """Each generated text as its list of catalogue titles (None where a title matched nothing)."""
+def ranked_lists(texts: list[str], index: TitleIndex, n: int = 10, threshold: float = 80) -> list[list[str | None]]:
+    """Each generated text as its list of catalogue titles (None where none scored >= threshold)."""
     parsed = [parse_recommendations(text, limit=n) for text in texts]
-    flat = index.match_many([title for titles in parsed for title in titles])
+    flat = index.match_many([title for titles in parsed for title in titles], threshold)
     lists, position = [], 0
     for titles in parsed:
         lists.append(flat[position:position + len(titles)])

@@ -1,23 +1,21 @@
 """Uncertainty by input-clarification ensembling (Hou et al. 2024): total, aleatoric, epistemic.
 
-For one dialogue, the request is asked in several paraphrases ("clarifications" c). From the output
-logits we take p(y | x, c), the model's distribution over the first token of its first recommended
-title. Then, following Hou et al. 2024:
+For one dialogue, each clarification c rewrites the *request* with one plausible reading of what
+the user wants. p(y | x, c) is the model's distribution over the candidate films y (softmax of
+their scores). Following Hou et al. 2024:
 - total uncertainty     H[ mean_c p(y | x, c) ]
-- epistemic (model)     mean_c H[ p(y | x, c) ]   the uncertainty left once the input is clarified
-- aleatoric (input)     total - epistemic = I(y; c | x)   the mutual information between output and
-                        clarification: how much the answer depends on how the request is worded.
-Entropies in nats.
+- aleatoric (input)     total - epistemic = I(y; c | x): how much the answer depends on the reading
+- epistemic (model)     mean_c H[ p(y | x, c) ]: the uncertainty left once the input is clarified
+Entropies in nats; with n candidates, at most ln n.
 """
 
 import numpy as np
 
-PARAPHRASES = [
-    "Recomienda {n} películas para este usuario.",
-    "¿Qué {n} películas le sugerirías a este usuario?",
-    "Haz una lista de {n} películas que este usuario disfrutaría.",
-    "Según la conversación y su historial, ¿qué {n} películas debería ver?",
-    "Propón {n} películas que encajen con los gustos de este usuario.",
+CLARIFICATIONS = [
+    "Recomienda {n} películas parecidas a las que dice que le gustaron.",
+    "Recomienda {n} películas que cumplan lo que pide en la conversación (género, época, director o actor).",
+    "Recomienda {n} películas acordes con el historial de películas que ha visto.",
+    "Recomienda {n} películas que no conozca y que puedan sorprenderle, evitando lo que dice que no le gusta.",
 ]
 
 
@@ -35,64 +33,61 @@ def decompose(distributions: np.ndarray) -> dict:
     return {"total": total, "epistemic": epistemic, "aleatoric": max(total - epistemic, 0.0)}
 
 
-def next_token_distributions(model, tokenizer, texts: list[str], chat: bool, prefix: str = "1.",
-                             batch_size: int = 4, progress: bool = True) -> np.ndarray:
-    """Softmax of the logits for the token after prompt + prefix ("1." puts it on the first title)."""
-    import torch
-    from tqdm.auto import tqdm
-
-    from helpers.generation import as_messages, chat_prompt
-
-    rows = []
-    prompts = [(chat_prompt(tokenizer, as_messages(t, None)) if chat else t) + prefix for t in texts]
-    starts = range(0, len(prompts), batch_size)
-    for start in tqdm(starts, desc="Distribuciones del siguiente token", unit="lote",
-                      disable=not progress or len(starts) < 2):
-        encoded = tokenizer(prompts[start:start + batch_size], return_tensors="pt", padding=True,
-                            add_special_tokens=not chat).to(model.device)
-        with torch.inference_mode():
-            logits = model(**encoded).logits[:, -1, :].float()
-        rows.append(torch.softmax(logits, dim=-1).cpu().numpy())
-    return np.concatenate(rows)
-
-
-def split_figure(labels: list[str], epistemic, aleatoric):
-    """Stacked bars per dialogue: epistemic below, aleatoric on top; the bar's height is the total."""
+def split_figure(labels: list[str], epistemic, aleatoric, target_first=None):
+    """Stacked bars per dialogue: epistemic below, aleatoric on top (height = total); a star marks the
+    dialogues whose mean distribution put the target first."""
     import matplotlib.pyplot as plt
 
-    fig, ax = plt.subplots(figsize=(max(5.0, 0.9 * len(labels) + 2), 3.2))
+    fig, ax = plt.subplots(figsize=(max(5.0, 0.45 * len(labels) + 2), 3.4))
     names = [str(label) for label in labels]
+    epistemic, aleatoric = np.asarray(epistemic, dtype=float), np.asarray(aleatoric, dtype=float)
     ax.bar(names, epistemic, label="epistémica (del modelo)", color="C0")
     ax.bar(names, aleatoric, bottom=epistemic, label="aleatoria (de la petición)", color="C1")
+    if target_first is not None:
+        first = np.asarray(target_first, dtype=bool)
+        ax.scatter([names[i] for i in np.flatnonzero(first)], (epistemic + aleatoric)[first] + 0.05, marker="*", color="k",
+                   label="objetivo en 1.er puesto")
     ax.set(xlabel="diálogo", ylabel="nats", title="Incertidumbre total por diálogo, descompuesta")
-    ax.tick_params(axis="x", rotation=30)
+    ax.tick_params(axis="x", rotation=60, labelsize=7)
     ax.legend(loc="lower right", fontsize=8)
     fig.tight_layout()
     return fig
 
 
-def jaccard_consistency(title_sets: list[set]) -> float:
-    """Mean pairwise Jaccard overlap of the recommended sets across paraphrases (1 = identical)."""
-    pairs = [(a, b) for i, a in enumerate(title_sets) for b in title_sets[i + 1:]]
-    scores = [len(a & b) / len(a | b) for a, b in pairs if a | b]
-    return float(np.mean(scores)) if scores else float("nan")
+def difference_figure(paired: dict, metric: str, title: str):
+    """Paired differences (mean and 95% interval) per strategy pair, a line at zero."""
+    import matplotlib.pyplot as plt
+
+    names = list(paired)
+    means = np.array([paired[n][metric]["mean"] for n in names])
+    lows = means - np.array([paired[n][metric]["low"] for n in names])
+    highs = np.array([paired[n][metric]["high"] for n in names]) - means
+    fig, ax = plt.subplots(figsize=(7, 0.35 * len(names) + 1.2))
+    colours = ["C2" if paired[n][metric]["separated"] else "grey" for n in names]
+    for row, colour in enumerate(colours):  # green: the interval excludes zero
+        ax.errorbar(means[row], row, xerr=[[lows[row]], [highs[row]]], fmt="o", color=colour, capsize=3)
+    ax.axvline(0, color="k", lw=0.8)
+    ax.set_yticks(range(len(names)), names, fontsize=8)
+    ax.set(xlabel=f"diferencia de {metric} (fila: A - B), IC 95 % emparejado", title=title)
+    fig.tight_layout()
+    return fig
 
 
-def reading(mean: dict, consistency: float, vocabulary: int) -> list[str]:
-    """Plain-language sentences (Spanish) about the averaged figures."""
-    ceiling = float(np.log(vocabulary))
-    share = mean["aleatoric"] / mean["total"] if mean["total"] > 0 else 0.0
-    lines = [f"La incertidumbre total media es {mean['total']:.2f} nats (el máximo posible, con "
-             f"{vocabulary} tokens, sería {ceiling:.1f}): el modelo "
-             + ("duda mucho" if mean["total"] > 0.5 * ceiling else "tiene preferencias claras" if mean["total"] < 1 else
-                "duda entre varias opciones") + " al elegir la primera película."]
-    lines.append(f"El {share:.0%} de esa incertidumbre es aleatoria (depende de cómo se formula la petición) y el "
-                 f"{1 - share:.0%} epistémica (queda aunque la petición esté clara): "
-                 + ("reformular la petición cambia mucho la respuesta." if share > 0.3 else
-                    "la duda es sobre todo del propio modelo, no de la petición."))
-    if np.isnan(consistency):
-        lines.append("Ninguna lista de las paráfrasis tenía títulos del catálogo: no se puede medir la consistencia.")
+def reading(frame, candidates: int) -> list[str]:
+    """Plain-language sentences (Spanish) about the per-dialogue figures (columns total, aleatoric,
+    epistemic, objetivo_primero)."""
+    ceiling = float(np.log(candidates))
+    total, aleatoric = float(frame["total"].mean()), float(frame["aleatoric"].mean())
+    share = aleatoric / total if total > 0 else 0.0
+    lines = [f"La incertidumbre total media es {total:.2f} nats (el máximo, con {candidates} candidatos, es "
+             f"{ceiling:.2f}): el modelo " + ("apenas distingue entre candidatos." if total > 0.9 * ceiling else
+                                             "tiene preferencias entre candidatos.")]
+    lines.append(f"El {share:.0%} es aleatoria (cambia con la lectura de la petición) y el {1 - share:.0%} epistémica.")
+    first = frame[frame["objetivo_primero"]]["total"]
+    rest = frame[~frame["objetivo_primero"]]["total"]
+    if len(first) and len(rest):
+        lines.append(f"Con el objetivo en primer puesto ({len(first)} diálogos) la total media es {first.mean():.2f}; "
+                     f"sin él ({len(rest)}), {rest.mean():.2f}.")
     else:
-        lines.append(f"Entre paráfrasis, las listas comparten de media un {consistency:.0%} de títulos (Jaccard): "
-                     + ("recomendaciones estables." if consistency >= 0.5 else "recomendaciones poco estables."))
+        lines.append(f"El objetivo quedó primero en {len(first)} de {len(frame)} diálogos: no hay dos grupos que comparar.")
     return lines

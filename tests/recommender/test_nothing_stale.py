@@ -13,7 +13,8 @@ NOTEBOOK = REPO_ROOT / "notebooks" / "01_gemma_movie_recommender.py"
 # Parameters that do not shape a generated list or the adapter (evaluation, I/O, or already in the
 # key through what they select: the model name, the data's content, the sampled test ids).
 NOT_SHAPING = {"PROFILE", "MODEL_ROLE", "OUTPUT_DIR", "DATA_DIR", "MODE", "N_TEST", "N_UNCERTAINTY", "BOOTSTRAP",
-               "MATCH_THRESHOLD", "N_SHOT_USERS", "NOTEBOOK",
+               "MATCH_THRESHOLD", "N_SHOT_USERS", "NOTEBOOK", "N_GENERATE",
+               "CONSTRAINED",  # adds a strategy with a cache of its own, keyed "constrained"
                "REPORT_TO"}  # where training logs go, not what it learns
 SETTINGS = {"model": "gemma3-270m", "style": "completion", "lists": 3, "recs": 10, "temperature": 0.7,
             "max_new_tokens": 120, "history": 20, "seed": 0, "batch": 5, "shots": ["u1"], "shot_history": 8,

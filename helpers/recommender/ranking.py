@@ -1,0 +1,143 @@
+"""Study 1, candidate ranking: the target plus popularity-matched negatives, scored by the model's
+length-normalised log-probability of each title after the prompt, with one prefill per dialogue."""
+
+import math
+import random
+
+import numpy as np
+
+from helpers.recommender.redial import Dialogue, RedialData
+
+NEGATIVES = 19  # with the target, 20 candidates: a random order puts it in the top 10 half the time
+
+
+def known_items(data: RedialData, dialogue: Dialogue) -> set[str]:
+    """Everything the user is known to have seen or mentioned: never a negative."""
+    user = dialogue.user_id
+    return (set(data.history.get(user, [])) | set(data.might_like.get(user, [])) | set(dialogue.likes)
+            | set(dialogue.dislikes) | set(dialogue.rec_items))
+
+
+def check_candidates(target: str, negatives: list[str], excluded: set[str]) -> None:
+    """Raise ValueError when a negative is the target, repeats, or is seen or mentioned by the user."""
+    if target in negatives:
+        raise ValueError(f"negative {target!r} is the target itself")
+    if len(set(negatives)) != len(negatives):
+        raise ValueError(f"negatives repeat an item: {sorted(negatives)}")
+    seen = sorted(set(negatives) & excluded)
+    if seen:
+        raise ValueError(f"negatives {seen} were seen or mentioned by the user")
+
+
+def sample_negatives(target: str, ranked_items: list[str], excluded: set[str], seed: int,
+                     n: int = NEGATIVES, window: int = 60) -> list[str]:
+    """n items near the target in popularity rank (within +-window ranks, widened if needed), none excluded.
+
+    ranked_items: the catalogue's items, most popular (in training) first."""
+    position = ranked_items.index(target) if target in ranked_items else len(ranked_items)
+    rng = random.Random(f"{seed}|{target}|{len(excluded)}")
+    while True:
+        low, high = max(0, position - window), min(len(ranked_items), position + window + 1)
+        pool = [i for i in ranked_items[low:high] if i != target and i not in excluded]
+        if len(pool) >= n or (low == 0 and high == len(ranked_items)):
+            break
+        window *= 2
+    if len(pool) < n:
+        raise ValueError(f"only {len(pool)} unseen items to sample {n} negatives for {target!r} from")
+    negatives = rng.sample(pool, n)
+    check_candidates(target, negatives, excluded - {target})
+    return negatives
+
+
+def candidates_for(data: RedialData, dialogue: Dialogue, ranked_items: list[str], seed: int,
+                   n: int = NEGATIVES) -> list[str]:
+    """The target first, then its negatives (the order scored; ranking breaks ties at random, not by it)."""
+    target = next(i for i in dialogue.rec_items if i in data.item_map)
+    excluded = known_items(data, dialogue) - {target}
+    negatives = sample_negatives(target, ranked_items, excluded, seed, n)
+    check_candidates(target, negatives, excluded)
+    return [target, *negatives]
+
+
+def _encode(tokenizer, prompt: str, titles: list[str]):
+    prompt_ids = tokenizer(prompt, add_special_tokens=True)["input_ids"]
+    title_ids = [tokenizer(" " + t, add_special_tokens=False)["input_ids"] for t in titles]
+    return prompt_ids, title_ids
+
+
+def _mean_logprob(logprobs, ids: list[int]) -> float:
+    """logprobs[j] predicts ids[j]."""
+    return float(sum(logprobs[j, t] for j, t in enumerate(ids)) / len(ids))
+
+
+def score_titles(model, tokenizer, prompt: str, titles: list[str]) -> np.ndarray:
+    """Mean log-probability per token of each title after the prompt: one prefill, the cache repeated
+    for every title, and all the titles' tokens in one batched forward pass."""
+    import torch
+
+    prompt_ids, title_ids = _encode(tokenizer, prompt, titles)
+    longest = max(len(ids) for ids in title_ids)
+    pad = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else 0
+    batch = torch.tensor([ids + [pad] * (longest - len(ids)) for ids in title_ids], device=model.device)
+    title_mask = torch.tensor([[1] * len(ids) + [0] * (longest - len(ids)) for ids in title_ids], device=model.device)
+    with torch.inference_mode():
+        prefill = model(input_ids=torch.tensor([prompt_ids], device=model.device), use_cache=True, logits_to_keep=1)
+        cache = prefill.past_key_values
+        cache.batch_repeat_interleave(len(titles))
+        mask = torch.cat([torch.ones(len(titles), len(prompt_ids), dtype=title_mask.dtype, device=model.device),
+                          title_mask], dim=1)
+        positions = torch.arange(len(prompt_ids), len(prompt_ids) + longest, device=model.device).expand(len(titles), -1)
+        # The last title token's logits are not needed, but one shape for all rows keeps it one call.
+        logits = model(input_ids=batch, attention_mask=mask, position_ids=positions, past_key_values=cache,
+                       use_cache=True).logits
+        first = torch.log_softmax(prefill.logits[:, -1].float(), dim=-1)  # predicts every title's first token
+        rest = torch.log_softmax(logits[:, :-1].float(), dim=-1)
+    scores = []
+    for row, ids in enumerate(title_ids):
+        total = float(first[0, ids[0]])
+        total += sum(float(rest[row, j - 1, t]) for j, t in enumerate(ids) if j > 0)
+        scores.append(total / len(ids))
+    return np.array(scores)
+
+
+def score_titles_separately(model, tokenizer, prompt: str, titles: list[str]) -> np.ndarray:
+    """The same scores from one full forward pass per title (the reference, and the slow way)."""
+    import torch
+
+    prompt_ids, title_ids = _encode(tokenizer, prompt, titles)
+    scores = []
+    with torch.inference_mode():
+        for ids in title_ids:
+            logits = model(input_ids=torch.tensor([prompt_ids + ids], device=model.device)).logits[0].float()
+            logprobs = torch.log_softmax(logits[len(prompt_ids) - 1:-1], dim=-1)
+            scores.append(_mean_logprob(logprobs, ids))
+    return np.array(scores)
+
+
+def target_rank(scores, seed: int = 0) -> int:
+    """0-based rank of candidate 0 (the target) by descending score; ties broken at random (seeded)."""
+    scores = np.asarray(scores, dtype=float)
+    if np.isnan(scores).any():
+        raise ValueError("candidate scores contain NaN")
+    higher = int((scores > scores[0]).sum())
+    ties = int((scores == scores[0]).sum()) - 1
+    return higher + (random.Random(seed).randint(0, ties) if ties else 0)
+
+
+def rank_metrics(rank: int) -> dict:
+    """Recall@5, Recall@10 and NDCG@10 of one relevant item at a 0-based rank."""
+    return {"recall@5": float(rank < 5), "recall@10": float(rank < 10),
+            "ndcg@10": 1 / math.log2(rank + 2) if rank < 10 else 0.0}
+
+
+def chance_metrics(candidates: int = NEGATIVES + 1) -> dict:
+    """The expected rank_metrics when the target's rank is uniform over the candidates."""
+    rows = [rank_metrics(r) for r in range(candidates)]
+    return {k: float(np.mean([row[k] for row in rows])) for k in rows[0]}
+
+
+def candidate_distribution(scores) -> np.ndarray:
+    """Softmax over the candidates' scores: the model's distribution over candidate films."""
+    scores = np.asarray(scores, dtype=float)
+    weights = np.exp(scores - scores.max(axis=-1, keepdims=True))
+    return weights / weights.sum(axis=-1, keepdims=True)

@@ -1,0 +1,139 @@
+"""Study 1 candidate ranking: negatives, shared-prefill scores, ranks, chance level, wishes, prompts."""
+
+import random
+
+import numpy as np
+import pytest
+
+from helpers.recommender.movielens_dialogues import wishes
+from helpers.recommender.ranking import (
+    candidate_distribution,
+    candidates_for,
+    chance_metrics,
+    check_candidates,
+    rank_metrics,
+    sample_negatives,
+    score_titles,
+    score_titles_separately,
+    target_rank,
+)
+from helpers.recommender.recommend import fine_tune_target, styled_prompt
+from helpers.recommender.redial import Dialogue, RedialData
+
+TITLES = ["Toy Story (1995)", "Fargo (1996)", "Heat (1995)", "The Usual Suspects (1995)", "Alien (1979)", "Se7en (1995)"]
+
+
+def catalogue_data(n: int = 60) -> RedialData:
+    items = {str(i): f"Film {i} ({1950 + i})" for i in range(1, n + 1)}
+    dialogue = Dialogue("0", "u", [("User", "Hola"), ("Agent", "Prueba Film 30 (1980)")], ["1", "2"], ["3"], ["30"])
+    return RedialData({"0": dialogue}, {"u": ["1", "2", "3", "29", "31"]}, {"u": ["32"]}, {"u": 0}, items)
+
+
+def test_shared_prefill_scores_equal_one_forward_per_candidate(tiny_causal_lm):
+    model, tokenizer = tiny_causal_lm
+    prompt = "Conversación: me gustan las comedias de los 90.\nRecomienda 10 películas.\n1."
+    shared = score_titles(model, tokenizer, prompt, TITLES)
+    separate = score_titles_separately(model, tokenizer, prompt, TITLES)
+    assert shared.shape == (len(TITLES),) and np.isfinite(shared).all()
+    assert np.allclose(shared, separate, atol=1e-4)
+    # A different prompt gives different scores: the cache really carries the prompt.
+    assert not np.allclose(score_titles(model, tokenizer, "Otro texto distinto.\n1.", TITLES), shared, atol=1e-4)
+
+
+def test_negatives_are_unseen_unmentioned_and_near_the_target_in_popularity():
+    data = catalogue_data()
+    ranked = [str(i) for i in range(1, 61)]  # popularity order
+    candidates = candidates_for(data, data.dialogues["0"], ranked, seed=0, n=19)
+    assert candidates[0] == "30" and len(set(candidates)) == 20
+    assert not set(candidates[1:]) & {"1", "2", "3", "29", "31", "32", "30"}
+    assert all(abs(int(c) - 30) <= 30 for c in candidates[1:])
+    assert candidates == candidates_for(data, data.dialogues["0"], ranked, seed=0, n=19)
+    assert candidates != candidates_for(data, data.dialogues["0"], ranked, seed=1, n=19)
+
+
+def test_check_candidates_rejects_the_target_a_mentioned_film_or_a_repeat():
+    check_candidates("30", ["4", "5"], {"1", "2"})
+    with pytest.raises(ValueError, match="target"):
+        check_candidates("30", ["4", "30"], {"1"})
+    with pytest.raises(ValueError, match="seen or mentioned"):
+        check_candidates("30", ["4", "1"], {"1"})
+    with pytest.raises(ValueError, match="repeat"):
+        check_candidates("30", ["4", "4"], set())
+    with pytest.raises(ValueError, match="unseen items"):
+        sample_negatives("30", [str(i) for i in range(1, 10)], {str(i) for i in range(1, 8)}, seed=0, n=5)
+
+
+def test_rank_ties_and_chance_level():
+    assert target_rank([0.5, 0.1, 0.9, 0.2]) == 1
+    assert {target_rank([1.0, 1.0, 1.0], seed=s) for s in range(40)} == {0, 1, 2}  # ties at random, not target-first
+    with pytest.raises(ValueError, match="NaN"):
+        target_rank([float("nan"), 0.1])
+    assert rank_metrics(0) == {"recall@5": 1.0, "recall@10": 1.0, "ndcg@10": 1.0}
+    assert rank_metrics(10) == {"recall@5": 0.0, "recall@10": 0.0, "ndcg@10": 0.0}
+    chance = chance_metrics(20)
+    assert chance["recall@10"] == 0.5 and chance["recall@5"] == 0.25 and 0.2 < chance["ndcg@10"] < 0.3
+    # Simulated random scorers land on the chance level.
+    rng = np.random.default_rng(0)
+    ranks = [target_rank(rng.normal(size=20)) for _ in range(4000)]
+    assert abs(np.mean([rank_metrics(r)["recall@10"] for r in ranks]) - 0.5) < 0.03
+    assert np.allclose(candidate_distribution(np.array([[0.0, np.log(3)]])), [[0.25, 0.75]])
+
+
+def test_wishes_describe_the_given_film():
+    info = {"genres": ["Comedy", "Sci-Fi"], "director": "Woody Allen", "cast": ["Diane Keaton"]}
+    texts = [" ".join(wishes(random.Random(s), info, "1973")) for s in range(30)]
+    assert all("comedia" in t or "ciencia ficción" in t for t in texts)
+    assert any("los 70" in t for t in texts) and any("Woody Allen" in t or "Diane Keaton" in t for t in texts)
+    assert not any("los 90" in t for t in texts)
+    assert wishes(random.Random(0), {}, "") == []
+
+
+def test_every_strategy_prompt_ends_where_the_title_starts_and_training_never_rewards_copying():
+    data = catalogue_data()
+    dialogue = data.dialogues["0"]
+    text = styled_prompt(None, data, dialogue, "completion", 10, 3)
+    assert text.endswith("1.") and "Film 29" in text and "Film 30 (1980)" not in text
+    with pytest.raises(ValueError, match="PROMPT_STYLE"):
+        styled_prompt(None, data, dialogue, "chatty", 10, 3)
+    target = fine_tune_target(data, dialogue, popular=["1", "29", "31", "4", "5", "6"], n=10)
+    shown = set(data.history["u"]) | set(dialogue.likes) | set(dialogue.dislikes)
+    assert target[:2] == ["30", "32"] and not set(target) & shown
+
+
+def test_constrained_lists_hold_only_catalogue_titles_each_once(tiny_causal_lm):
+    from helpers.generation import generate
+    from helpers.recommender.constrained import TitleTrie, constrained_lists
+    from helpers.text import TitleIndex, parse_recommendations
+
+    model, tokenizer = tiny_causal_lm
+    trie = TitleTrie(tokenizer, TITLES)
+    prompts = ["Recomienda películas.\n1.", "Otra conversación distinta.\n1."]
+    texts, seconds, tokens = constrained_lists(model, tokenizer, trie, prompts, n=4, max_new_tokens=60)
+    index = TitleIndex(TITLES)
+    for text in texts:
+        titles = parse_recommendations(text, limit=10)
+        assert len(titles) == 4 and len(set(titles)) == 4, text
+        assert all(index.match(t, 100) in TITLES for t in titles), text
+    assert seconds > 0 and tokens > 0
+    # The same random model unconstrained writes no catalogue title: the constraint is what does it.
+    free = generate(model, tokenizer, prompts, chat=False, max_new_tokens=30, progress=False).texts
+    assert not any(index.match(t, 90) for text in free for t in parse_recommendations(text))
+
+
+def test_trie_never_offers_a_used_or_unknown_title(tiny_causal_lm):
+    from helpers.recommender.constrained import CatalogueConstraint, TitleTrie
+
+    _, tokenizer = tiny_causal_lm
+    trie = TitleTrie(tokenizer, TITLES[:2])
+    first = tokenizer(" " + TITLES[0] + "\n", add_special_tokens=False)["input_ids"]
+    constraint = CatalogueConstraint(trie, tokenizer, prompt_length=0, n=3)
+    marker = tokenizer("2.", add_special_tokens=False)["input_ids"]
+    assert constraint.state(first) == marker[:1]  # after a whole title, the next number is forced
+    after = constraint.state(first + marker)
+    second = tokenizer(" " + TITLES[1] + "\n", add_special_tokens=False)["input_ids"]
+    assert after == [second[0]]  # only the unused title remains
+    third = tokenizer("3.", add_special_tokens=False)["input_ids"]
+    assert constraint.state(first + marker + second) == third[:1]
+    assert constraint.state(first + marker + second + third) == [tokenizer.eos_token_id]  # catalogue exhausted
+    unknown = tokenizer(" Nonexistent Film (2099)", add_special_tokens=False)["input_ids"]
+    assert constraint.state(unknown) == [tokenizer.eos_token_id]

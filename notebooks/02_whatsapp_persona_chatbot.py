@@ -30,10 +30,20 @@
 # con el ajustado (perplejidad y respuestas lado a lado) y chatear. Y vamos más allá: estadísticas
 # de estilo (la perplejidad sola engaña) y anonimización.
 #
-# **Datos del perfil local.** Sin un chat tuyo, se usa un chat de demostración construido en
-# `make setup` con el formato real de Android a partir de las conversaciones en español de
-# `chatterbot-corpus` (BSD-3): dos personas, «Ana» y «Luis», con horas realistas. Son diálogos de
-# estilo bot, no charla real: el estilo que se aprende es el de ese corpus.
+# **Datos del perfil local.** Sin un chat tuyo, se usa un chat de demostración **sintético**,
+# generado de forma determinista en `make setup` (`helpers/persona/personas_demo.py`) con el formato
+# real de Android: dos personas que hablan de los mismos temas (planes, comida, trabajo, series...)
+# con estilos distintos y constantes. «Ana» escribe en minúsculas, sin signos de apertura, con «jaja»,
+# emojis y ráfagas de mensajes cortos; «Luis», frases largas y formales en un solo mensaje, con toda
+# la puntuación. No es charla real: sirve para ver si el modelo aprende *un* estilo y no el otro.
+#
+# **Chat privado.** `CHAT_FILE` acepta una exportación, una lista o una carpeta con varias (`.txt`
+# o `.zip`); cada chat se procesa por separado (ningún turno ni contexto cruza de un chat a otro).
+# Con un chat propio todas las personas pasan a «Persona 1», «Persona 2»... (también `AUTHOR`
+# puede ser «Persona N»), y sin `SHOW_PRIVATE_TEXT` no se guarda ni se muestra texto, nombre, ni
+# nombre de archivo. Para ejecutarlo sin que papermill escriba la ruta en el cuaderno ejecutado:
+# `LLM_STUDIES_PRIVATE_PARAMETERS='{"CHAT_FILE": "data/private/chat.txt", "AUTHOR": "Persona 1"}'
+# python -m helpers.notebook_runner 02`.
 
 # %% [markdown]
 # ## Instalación (solo en Colab)
@@ -81,13 +91,15 @@ REPETITION_PENALTY = 1.1  # penaliza repetir tokens; más de ~1.2 empuja a Gemma
 # %%
 import time
 from datetime import timedelta
-from pathlib import Path
 
 import matplotlib.pyplot as plt
 import pandas as pd
 
-from helpers.persona.chat_data import (SEPARATOR, anonymise, as_chat_example, clean, group_turns, own_turn, split_reply,
-                               style_stats, time_split, training_examples)
+from helpers.notebook_runner import private_parameters
+from helpers.persona.chat_data import SEPARATOR, as_chat_example, chat_examples, own_turn, split_reply, style_stats, time_split
+from helpers.persona.personas_demo import FILE_NAME as DEMO_FILE
+from helpers.persona.privacy import anonymise
+from helpers.persona.sources import chat_paths, read_chats, resolve_author, save_upload
 from helpers.env import set_up
 from helpers.generation import generate
 from helpers.io import atomic_write_json, save_figure
@@ -97,13 +109,15 @@ from helpers.paths import data_dir
 from helpers.registry import model_for
 from helpers.tracking import tracking_fields
 from helpers.training import completion_perplexity, lora_config, loss_figure, sft_config, train_lora
-from helpers.persona.whatsapp import authors, check_author, parse_export
+from helpers.persona.whatsapp import authors, parse_export
 
 NOTEBOOK = "02_whatsapp_persona_chatbot"
 ctx = set_up(NOTEBOOK, PROFILE, SEED, OUTPUT_DIR)
 tracking_fields(REPORT_TO, ctx.output_dir / "trainer")  # a tracker that cannot run fails now, not before training
-private = bool(CHAT_FILE)
-show_text = SHOW_PRIVATE_TEXT or not private
+# A private chat's path and author can come from the environment, never written into this notebook.
+CHAT_FILE = private_parameters().get("CHAT_FILE", CHAT_FILE)
+AUTHOR = private_parameters().get("AUTHOR", AUTHOR)
+uploaded = None
 
 # %% [markdown]
 # ## La exportación
@@ -111,7 +125,6 @@ show_text = SHOW_PRIVATE_TEXT or not private
 # persona; sin interfaz, `CHAT_FILE` y `AUTHOR` lo dicen.
 
 # %%
-chat_source = Path(CHAT_FILE) if CHAT_FILE else data_dir() / "whatsapp-demo" / "chat_demo.txt"
 if INTERACTIVE:
     import ipywidgets as widgets
     from IPython.display import display
@@ -120,13 +133,12 @@ if INTERACTIVE:
     chooser = widgets.Dropdown(description="Persona")
 
     def _on_upload(change):
-        global chat_source
+        global uploaded
         item = upload.value[0]
-        target = Path("../data/private") / item["name"]
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(bytes(item["content"]))
-        chat_source = target
-        chooser.options = authors(parse_export(target))
+        uploaded = save_upload(item["name"], bytes(item["content"]))  # data/private/, named by content
+        # The names stay off the screen (and off the saved widget state): choose by position.
+        people = authors(parse_export(uploaded))
+        chooser.options = [f"Persona {n}" for n in range(1, len(people) + 1)]
 
     upload.observe(_on_upload, names="value")
     display(upload, chooser)
@@ -135,26 +147,38 @@ if INTERACTIVE:
 # %%
 if INTERACTIVE and "chooser" in globals() and chooser.value:
     AUTHOR = chooser.value
-messages = parse_export(chat_source)
+private = bool(CHAT_FILE) or uploaded is not None  # an uploaded chat is private too
+show_text = SHOW_PRIVATE_TEXT or not private
+paths = [uploaded] if uploaded else chat_paths(CHAT_FILE) if CHAT_FILE else [data_dir() / "whatsapp-personas" / DEMO_FILE]
+chats = read_chats(paths, private)
+messages = [m for chat in chats for m in chat]
+AUTHOR = resolve_author(messages, AUTHOR, private)
 kinds = pd.Series([m.kind for m in messages]).value_counts().to_dict()
-print(f"{len(messages)} líneas de mensaje; por tipo: {kinds}")
-print("Personas:", ", ".join(authors(messages)))
-check_author(messages, AUTHOR)
+print(f"{len(chats)} chat(s), {len(messages)} líneas de mensaje; por tipo: {kinds}")
 
 # %% [markdown]
 # ## Anonimizar, limpiar y agrupar
-# Los teléfonos pasan a `[teléfono]` y las demás personas a «Persona N», en los autores y dentro
-# de los textos, de forma consistente. Se quitan los mensajes multimedia, de sistema y borrados
+# Con un chat propio, cada persona pasa a «Persona N» en los autores y dentro de los textos (cada
+# parte del nombre, en mayúsculas o minúsculas, con o sin tildes), y teléfonos, correos, IBAN y
+# tarjetas a `[teléfono]`, `[correo]`, `[IBAN]`, `[tarjeta]`. El chat de demostración es sintético
+# y conserva «Ana» y «Luis». Se quitan los mensajes multimedia, de sistema y borrados
 # (contados). Los mensajes seguidos de una persona se unen en un turno con el separador
 # `<SEP>`: así el modelo aprende a «mandar» varios mensajes cortos seguidos.
 
 # %%
-messages, _pseudonyms = anonymise(messages, keep=AUTHOR)  # the mapping stays in memory only
-texts, dropped = clean(messages)
-turns = group_turns(texts, timedelta(minutes=GROUP_GAP_MINUTES))
-examples = training_examples(turns, AUTHOR, timedelta(hours=SESSION_GAP_HOURS), MAX_CONTEXT_TURNS)
+if private:
+    anonymous, _pseudonyms = anonymise(messages)  # the mapping stays in memory only
+    AUTHOR = _pseudonyms[AUTHOR]
+    sizes = [len(chat) for chat in chats]
+    chats = [anonymous[sum(sizes[:i]):sum(sizes[:i + 1])] for i in range(len(chats))]
+    messages = anonymous
+people = authors(messages)
+PARTNER = next((p for p in people if p != AUTHOR), "Persona")  # the other speaker's label, in training and chat
+print(f"{len(people)} personas: {', '.join(people)}; el modelo aprende a escribir como {AUTHOR}")
+examples, n_turns, dropped = chat_examples(chats, AUTHOR, timedelta(minutes=GROUP_GAP_MINUTES),
+                                           timedelta(hours=SESSION_GAP_HOURS), MAX_CONTEXT_TURNS)
 train_examples, test_examples = time_split(examples, TEST_SHARE)
-print(f"Quitados: {dropped}; {len(texts)} mensajes de texto en {len(turns)} turnos")
+print(f"Quitados: {dropped}; {n_turns} turnos")
 print(f"{len(examples)} ejemplos de {AUTHOR}: {len(train_examples)} para entrenar, {len(test_examples)} "
       f"reservados (desde {test_examples[0]['time'][:10]})")
 if show_text:
@@ -174,7 +198,7 @@ train_rows = [as_chat_example(e, AUTHOR) for e in train_examples]
 test_rows = [as_chat_example(e, AUTHOR) for e in test_examples]
 eval_rows = test_rows[: N_EVAL or None]
 sample_rows = test_rows[:N_SAMPLES]
-prompt_rows = [as_chat_example({"context": f"Persona: {p}", "reply": ""}, AUTHOR) for p in PREDEFINED_PROMPTS]
+prompt_rows = [as_chat_example({"context": f"{PARTNER}: {p}", "reply": ""}, AUTHOR) for p in PREDEFINED_PROMPTS]
 
 
 def replies(current_model) -> list[str]:
@@ -258,11 +282,11 @@ style.round(3)
 # %%
 def chat(message: str, conversation: list[str]) -> list[str]:
     """The fine-tuned persona's reply to a message, as separate messages."""
-    context = "\n".join(conversation[-MAX_CONTEXT_TURNS:] + [f"Persona: {message}"])
+    context = "\n".join(conversation[-MAX_CONTEXT_TURNS:] + [f"{PARTNER}: {message}"])
     row = as_chat_example({"context": context, "reply": ""}, AUTHOR)
     reply = own_turn(generate(tuned, tokenizer, [row["prompt"]], max_new_tokens=MAX_NEW_TOKENS, temperature=0.7,
                               top_p=0.9, repetition_penalty=REPETITION_PENALTY, progress=False).texts[0])
-    conversation += [f"Persona: {message}", f"{AUTHOR}: {reply}"]
+    conversation += [f"{PARTNER}: {message}", f"{AUTHOR}: {reply}"]
     return split_reply(reply)
 
 
@@ -273,7 +297,10 @@ if INTERACTIVE:
             print(f"{AUTHOR}: {part}")
 else:
     demo_reply = chat(PREDEFINED_PROMPTS[0], conversation)
-    print(f"Tú: {PREDEFINED_PROMPTS[0]}\n" + "\n".join(f"{AUTHOR}: {part}" for part in demo_reply))
+    if show_text:
+        print(f"{PARTNER} (tú): {PREDEFINED_PROMPTS[0]}\n" + "\n".join(f"{AUTHOR}: {part}" for part in demo_reply))
+    else:
+        print(f"Respuesta de {len(demo_reply)} mensaje(s), oculta: chat privado")
 
 # %%
 atomic_write_json(ctx.output_dir / "style.json", style.to_dict())
@@ -281,9 +308,11 @@ metrics = {
     "profile": PROFILE,
     "generator": generator,
     "private_chat": private,
+    "chats": len(chats),
+    "people": len(people),
     "messages": len(messages),
     "dropped": dropped,
-    "turns": len(turns),
+    "turns": n_turns,
     "train_examples": len(train_examples),
     "test_examples": len(test_examples),
     "separator": SEPARATOR.strip(),

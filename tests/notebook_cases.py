@@ -47,6 +47,7 @@ def check_rag(metrics: dict) -> None:
 
 def check_whatsapp(metrics: dict) -> None:
     assert metrics["private_chat"] is False and metrics["max_steps"] == 2
+    assert metrics["chats"] == 1 and metrics["people"] == 2
     assert metrics["dropped"]["media"] > 0 and metrics["dropped"]["system"] >= 1
     assert metrics["train_examples"] > metrics["test_examples"] > 0
     assert metrics["perplexity_base"] > 1 and metrics["perplexity_tuned"] > 1

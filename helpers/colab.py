@@ -13,7 +13,7 @@ from helpers.paths import REPO_ROOT, cache_dir
 NOTEBOOK_DATA = {
     "00_template": [],
     "01_gemma_movie_recommender": ["film-catalogue", "movielens-dialogues-v2"],
-    "02_whatsapp_persona_chatbot": ["whatsapp-demo"],
+    "02_whatsapp_persona_chatbot": ["whatsapp-personas"],
     "03_lora_sentiment": ["rotten-tomatoes"],
     "04_rag_bash_manual": ["bash-manual-es", "bash-manual-en"],
     "05_chatbot_workshop": [],

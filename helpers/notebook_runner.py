@@ -10,6 +10,9 @@ from helpers.paths import REPO_ROOT
 NOTEBOOKS_DIR = REPO_ROOT / "notebooks"
 # Filled in by students; untouched it fails at exercise 1 by design. `make grade NB=...` runs it.
 EXERCISE_SHEETS = {"05_chatbot_workshop"}
+# Parameters that must not be written into the executed notebook (papermill records injected
+# parameters in a cell and in its metadata): they reach the kernel through this variable instead.
+PRIVATE_ENV = "LLM_STUDIES_PRIVATE_PARAMETERS"
 
 
 class NotebookFailed(RuntimeError):
@@ -52,14 +55,26 @@ def kernel_name() -> str:
     return "llm-studies"
 
 
+def private_parameters() -> dict:
+    """The private parameters run_notebook passed to this kernel (empty when none)."""
+    return json.loads(os.environ.get(PRIVATE_ENV) or "{}")
+
+
 def run_notebook(name: str, output_dir: str | Path | None = None, parameters: dict | None = None,
-                 progress: bool = True) -> Path:
-    """Execute a notebook with papermill; return its output folder (holding metrics.json)."""
+                 progress: bool = True, private: dict | None = None) -> Path:
+    """Execute a notebook with papermill; return its output folder (holding metrics.json). `private`
+    parameters go to the kernel's environment, never into the executed notebook."""
     import papermill
 
     output_dir = Path(output_dir or REPO_ROOT / "outputs" / name).resolve()
     output_dir.mkdir(parents=True, exist_ok=True)
     params = {"OUTPUT_DIR": str(output_dir), **(parameters or {})}
+    clash = sorted(set(private or {}) & set(params))
+    if clash:
+        raise ValueError(f"{', '.join(clash)} given both as a parameter and as a private parameter")
+    previous = os.environ.get(PRIVATE_ENV)  # also how a command line passes them (README)
+    if private is not None:
+        os.environ[PRIVATE_ENV] = json.dumps(private)
     try:
         papermill.execute_notebook(
             str(NOTEBOOKS_DIR / f"{name}.ipynb"), str(output_dir / f"{name}.ipynb"),
@@ -71,6 +86,10 @@ def run_notebook(name: str, output_dir: str | Path | None = None, parameters: di
             f"notebook {name} failed in cell {error.exec_count}: {error.ename}: {error.evalue} "
             f"(executed copy: {output_dir / f'{name}.ipynb'})"
         ) from None
+    finally:
+        os.environ.pop(PRIVATE_ENV, None)
+        if previous is not None:
+            os.environ[PRIVATE_ENV] = previous
     return output_dir
 
 

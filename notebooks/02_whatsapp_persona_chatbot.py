@@ -30,10 +30,20 @@
 # con el ajustado (perplejidad y respuestas lado a lado) y chatear. Y vamos más allá: estadísticas
 # de estilo (la perplejidad sola engaña) y anonimización.
 #
-# **Datos del perfil local.** Sin un chat tuyo, se usa un chat de demostración construido en
-# `make setup` con el formato real de Android a partir de las conversaciones en español de
-# `chatterbot-corpus` (BSD-3): dos personas, «Ana» y «Luis», con horas realistas. Son diálogos de
-# estilo bot, no charla real: el estilo que se aprende es el de ese corpus.
+# **Datos del perfil local.** Sin un chat tuyo, se usa un chat de demostración **sintético**,
+# generado de forma determinista en `make setup` (`helpers/persona/personas_demo.py`) con el formato
+# real de Android: dos personas que hablan de los mismos temas (planes, comida, trabajo, series...)
+# con estilos distintos y constantes. «Ana» escribe en minúsculas, sin signos de apertura, con «jaja»,
+# emojis y ráfagas de mensajes cortos; «Luis», frases largas y formales en un solo mensaje, con toda
+# la puntuación. No es charla real: sirve para ver si el modelo aprende *un* estilo y no el otro.
+#
+# **Chat privado.** `CHAT_FILE` acepta una exportación, una lista o una carpeta con varias (`.txt`
+# o `.zip`); cada chat se procesa por separado (ningún turno ni contexto cruza de un chat a otro).
+# Con un chat propio todas las personas pasan a «Persona 1», «Persona 2»... (también `AUTHOR`
+# puede ser «Persona N»), y sin `SHOW_PRIVATE_TEXT` no se guarda ni se muestra texto, nombre, ni
+# nombre de archivo. Para ejecutarlo sin que papermill escriba la ruta en el cuaderno ejecutado:
+# `LLM_STUDIES_PRIVATE_PARAMETERS='{"CHAT_FILE": "data/private/chat.txt", "AUTHOR": "Persona 1"}'
+# python -m helpers.notebook_runner 02`.
 
 # %% [markdown]
 # ## Instalación (solo en Colab)
@@ -57,7 +67,7 @@ PROFILE = "local"  # "local": Gemma 3 270M en CPU; "gpu": los modelos del origin
 SEED = 0  # semilla de entrenamiento y generación
 OUTPUT_DIR = ""  # carpeta de resultados; vacío: outputs/02_whatsapp_persona_chatbot/
 CHAT_FILE = ""  # tu exportación (.txt o .zip de iOS) en data/private/; vacío: el chat de demostración
-AUTHOR = "Ana"  # la persona cuyo estilo aprende el modelo
+AUTHOR = "Ana"  # la persona con la que chateas (o "Persona N"); la otra que más escribe tiene su propio adaptador
 INTERACTIVE = False  # True en Jupyter: subir el chat con un widget y chatear escribiendo
 SHOW_PRIVATE_TEXT = False  # con un chat propio, mostrar ejemplos de su texto en el cuaderno
 GENERATOR_ROLE = "generator"  # papel del registro; en gpu también "generator_alt", "generator_alt2"
@@ -65,15 +75,15 @@ GROUP_GAP_MINUTES = 5  # mensajes seguidos de una persona con menos de este huec
 SESSION_GAP_HOURS = 2  # un hueco mayor empieza otra conversación (otro contexto)
 MAX_CONTEXT_TURNS = 6  # turnos anteriores que ve el modelo
 TEST_SHARE = 0.2  # la última parte del chat (en el tiempo) se reserva para evaluar
-MAX_STEPS = 40  # pasos de entrenamiento LoRA
+MAX_STEPS = 40  # pasos de entrenamiento LoRA (de cada adaptador)
 BATCH_SIZE = 2  # ejemplos por paso y dispositivo (el original: 4)
 GRAD_ACCUM = 4  # acumulación de gradiente (el original: 8)
 LEARNING_RATE = 2e-4  # tasa de aprendizaje, programa coseno
 LORA_R = 8  # rango de LoRA
 REPORT_TO = "none"  # seguimiento del entrenamiento: "none", "wandb", "tensorboard" o "trackio"
 MAX_LENGTH = 256  # tokens por ejemplo
-N_EVAL = 40  # ejemplos reservados para la perplejidad; 0: todos
-N_SAMPLES = 8  # contextos reservados para comparar respuestas y estilo
+N_EVAL = 40  # respuestas reservadas por persona para la perplejidad; 0: todas
+N_SAMPLES = 16  # contextos reservados por persona para generar (atribución y estilo)
 PREDEFINED_PROMPTS = ["Hola, ¿qué tal estás?", "¿Qué planes tienes para el fin de semana?", "¿Te gusta la inteligencia artificial?"]  # mensajes fijos
 MAX_NEW_TOKENS = 40  # longitud de cada respuesta generada
 REPETITION_PENALTY = 1.1  # penaliza repetir tokens; más de ~1.2 empuja a Gemma 270M a tokens raros
@@ -81,29 +91,34 @@ REPETITION_PENALTY = 1.1  # penaliza repetir tokens; más de ~1.2 empuja a Gemma
 # %%
 import time
 from datetime import timedelta
-from pathlib import Path
 
 import matplotlib.pyplot as plt
 import pandas as pd
 
-from helpers.persona.chat_data import (SEPARATOR, anonymise, as_chat_example, clean, group_turns, own_turn, split_reply,
-                               style_stats, time_split, training_examples)
+from helpers.notebook_runner import private_parameters
+from helpers.persona.attribution import attributed_share, fit_attributor, style_table
+from helpers.persona.chat_data import SEPARATOR, chat_examples, split_reply, time_split
+from helpers.persona.evaluation import as_example, generate_replies, is_plain, perplexity_cell, persona_effect, reply_nll
+from helpers.persona.personas_demo import FILE_NAME as DEMO_FILE
+from helpers.persona.privacy import anonymise
+from helpers.persona.sources import chat_paths, read_chats, resolve_author, save_upload
 from helpers.env import set_up
-from helpers.generation import generate
 from helpers.io import atomic_write_json, save_figure
 from helpers.metrics import save_metrics
 from helpers.models import load_for_finetuning
 from helpers.paths import data_dir
 from helpers.registry import model_for
 from helpers.tracking import tracking_fields
-from helpers.training import completion_perplexity, lora_config, loss_figure, sft_config, train_lora
-from helpers.persona.whatsapp import authors, check_author, parse_export
+from helpers.training import lora_config, sft_config, train_lora
+from helpers.persona.whatsapp import authors, parse_export
 
 NOTEBOOK = "02_whatsapp_persona_chatbot"
 ctx = set_up(NOTEBOOK, PROFILE, SEED, OUTPUT_DIR)
 tracking_fields(REPORT_TO, ctx.output_dir / "trainer")  # a tracker that cannot run fails now, not before training
-private = bool(CHAT_FILE)
-show_text = SHOW_PRIVATE_TEXT or not private
+# A private chat's path and author can come from the environment, never written into this notebook.
+CHAT_FILE = private_parameters().get("CHAT_FILE", CHAT_FILE)
+AUTHOR = private_parameters().get("AUTHOR", AUTHOR)
+uploaded = None
 
 # %% [markdown]
 # ## La exportación
@@ -111,7 +126,6 @@ show_text = SHOW_PRIVATE_TEXT or not private
 # persona; sin interfaz, `CHAT_FILE` y `AUTHOR` lo dicen.
 
 # %%
-chat_source = Path(CHAT_FILE) if CHAT_FILE else data_dir() / "whatsapp-demo" / "chat_demo.txt"
 if INTERACTIVE:
     import ipywidgets as widgets
     from IPython.display import display
@@ -120,13 +134,12 @@ if INTERACTIVE:
     chooser = widgets.Dropdown(description="Persona")
 
     def _on_upload(change):
-        global chat_source
+        global uploaded
         item = upload.value[0]
-        target = Path("../data/private") / item["name"]
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(bytes(item["content"]))
-        chat_source = target
-        chooser.options = authors(parse_export(target))
+        uploaded = save_upload(item["name"], bytes(item["content"]))  # data/private/, named by content
+        # The names stay off the screen (and off the saved widget state): choose by position.
+        people = authors(parse_export(uploaded))
+        chooser.options = [f"Persona {n}" for n in range(1, len(people) + 1)]
 
     upload.observe(_on_upload, names="value")
     display(upload, chooser)
@@ -135,134 +148,200 @@ if INTERACTIVE:
 # %%
 if INTERACTIVE and "chooser" in globals() and chooser.value:
     AUTHOR = chooser.value
-messages = parse_export(chat_source)
+private = bool(CHAT_FILE) or uploaded is not None  # an uploaded chat is private too
+show_text = SHOW_PRIVATE_TEXT or not private
+paths = [uploaded] if uploaded else chat_paths(CHAT_FILE) if CHAT_FILE else [data_dir() / "whatsapp-personas" / DEMO_FILE]
+chats = read_chats(paths, private)
+messages = [m for chat in chats for m in chat]
+AUTHOR = resolve_author(messages, AUTHOR, private)
 kinds = pd.Series([m.kind for m in messages]).value_counts().to_dict()
-print(f"{len(messages)} líneas de mensaje; por tipo: {kinds}")
-print("Personas:", ", ".join(authors(messages)))
-check_author(messages, AUTHOR)
+print(f"{len(chats)} chat(s), {len(messages)} líneas de mensaje; por tipo: {kinds}")
 
 # %% [markdown]
 # ## Anonimizar, limpiar y agrupar
-# Los teléfonos pasan a `[teléfono]` y las demás personas a «Persona N», en los autores y dentro
-# de los textos, de forma consistente. Se quitan los mensajes multimedia, de sistema y borrados
+# Con un chat propio, cada persona pasa a «Persona N» en los autores y dentro de los textos (cada
+# parte del nombre, en mayúsculas o minúsculas, con o sin tildes), y teléfonos, correos, IBAN y
+# tarjetas a `[teléfono]`, `[correo]`, `[IBAN]`, `[tarjeta]`. El chat de demostración es sintético
+# y conserva «Ana» y «Luis». Se quitan los mensajes multimedia, de sistema y borrados
 # (contados). Los mensajes seguidos de una persona se unen en un turno con el separador
 # `<SEP>`: así el modelo aprende a «mandar» varios mensajes cortos seguidos.
 
 # %%
-messages, _pseudonyms = anonymise(messages, keep=AUTHOR)  # the mapping stays in memory only
-texts, dropped = clean(messages)
-turns = group_turns(texts, timedelta(minutes=GROUP_GAP_MINUTES))
-examples = training_examples(turns, AUTHOR, timedelta(hours=SESSION_GAP_HOURS), MAX_CONTEXT_TURNS)
-train_examples, test_examples = time_split(examples, TEST_SHARE)
-print(f"Quitados: {dropped}; {len(texts)} mensajes de texto en {len(turns)} turnos")
-print(f"{len(examples)} ejemplos de {AUTHOR}: {len(train_examples)} para entrenar, {len(test_examples)} "
-      f"reservados (desde {test_examples[0]['time'][:10]})")
+if private:
+    anonymous, _pseudonyms = anonymise(messages)  # the mapping stays in memory only
+    AUTHOR = _pseudonyms[AUTHOR]
+    sizes = [len(chat) for chat in chats]
+    chats = [anonymous[sum(sizes[:i]):sum(sizes[:i + 1])] for i in range(len(chats))]
+    messages = anonymous
+people = authors(messages)
+# The second persona: whoever else writes most (the only other one in a two-person chat).
+PARTNER = pd.Series([m.author for m in messages if m.kind == "text" and m.author != AUTHOR]).value_counts().index[0]
+PERSONS = [AUTHOR, PARTNER]
+print(f"{len(people)} personas: {', '.join(people)}; se aprende el estilo de {AUTHOR} y el de {PARTNER}")
+split = {}
+for person in PERSONS:
+    person_examples, n_turns, dropped = chat_examples(chats, person, timedelta(minutes=GROUP_GAP_MINUTES),
+                                                      timedelta(hours=SESSION_GAP_HOURS), MAX_CONTEXT_TURNS)
+    split[person] = time_split(person_examples, TEST_SHARE)
+    print(f"{person}: {len(split[person][0])} ejemplos para entrenar, {len(split[person][1])} reservados "
+          f"(desde {split[person][1][0]['time'][:10]})")
+print(f"Quitados: {dropped}; {n_turns} turnos")
+train_examples, test_examples = split[AUTHOR]
 if show_text:
-    print("\nEjemplo:\n" + train_examples[min(3, len(train_examples) - 1)]["context"]
-          + f"\n→ {AUTHOR}: " + train_examples[min(3, len(train_examples) - 1)]["reply"])
+    shown = train_examples[min(3, len(train_examples) - 1)]
+    print("\nEjemplo:\n" + shown["context"] + f"\n→ {AUTHOR}: " + shown["reply"])
 
 # %% [markdown]
-# ## El modelo base
+# ## El modelo base y el formato
 # Perfil local: Gemma 3 270M base, que no sabe chatear hasta que LoRA le enseña el formato.
-# Perfil gpu: `DeepESP/gpt2-spanish` (o `HuggingFaceTB/SmolLM3-3B`, `microsoft/Phi-3-mini-4k-instruct`
-# con `GENERATOR_ROLE`).
+# Perfil gpu: `DeepESP/gpt2-spanish` (o `HuggingFaceTB/SmolLM3-3B` con el modo de pensar apagado,
+# `microsoft/Phi-3-mini-4k-instruct` con `GENERATOR_ROLE`). Un modelo sin plantilla de chat (GPT-2)
+# recibe la conversación tal cual, «Nombre: texto», y la respuesta termina con su marca de fin de
+# texto: el mismo formato al entrenar, al evaluar y al chatear.
+#
+# **Perplejidad.** Es la sorpresa media del modelo ante cada palabra (token) de la respuesta real:
+# `exp` de la media de −log p(token | lo anterior). Una perplejidad de 20 equivale a dudar, en cada
+# token, entre unas 20 opciones igual de probables; cuanto más baja, mejor predice el modelo ese
+# texto. Aquí se mide solo sobre la respuesta, dado el contexto; como casi todo lo que baja al
+# ajustar es aprender el formato del chat, la comparación que dice algo de la *persona* es la de
+# dos adaptadores entrenados igual: el de la persona frente al de la otra, en las mismas respuestas.
 
 # %%
 generator = model_for(NOTEBOOK, GENERATOR_ROLE, PROFILE)
 model, tokenizer = load_for_finetuning(generator, PROFILE, MAX_LENGTH)  # unsloth en GPU (perfil gpu)
-train_rows = [as_chat_example(e, AUTHOR) for e in train_examples]
-test_rows = [as_chat_example(e, AUTHOR) for e in test_examples]
-eval_rows = test_rows[: N_EVAL or None]
-sample_rows = test_rows[:N_SAMPLES]
-prompt_rows = [as_chat_example({"context": f"Persona: {p}", "reply": ""}, AUTHOR) for p in PREDEFINED_PROMPTS]
-
-
-def replies(current_model) -> list[str]:
-    """Greedy replies to the held-out contexts and the predefined prompts, cut to the persona's turn."""
-    prompts = [r["prompt"] for r in sample_rows + prompt_rows]
-    output = generate(current_model, tokenizer, prompts, max_new_tokens=MAX_NEW_TOKENS, batch_size=4,
-                      repetition_penalty=REPETITION_PENALTY)
-    return [own_turn(text) for text in output.texts]
-
-
+rows = {p: {"train": [as_example(e, p, tokenizer) for e in split[p][0]],
+            "eval": [as_example(e, p, tokenizer) for e in split[p][1][: N_EVAL or None]],
+            "samples": [as_example(e, p, tokenizer) for e in split[p][1][:N_SAMPLES]]} for p in PERSONS}
+print(f"Formato: {'texto plano «Nombre: texto»' if is_plain(tokenizer) else 'plantilla de chat del modelo'}")
 start = time.perf_counter()
-base_perplexity = completion_perplexity(model, tokenizer, eval_rows, MAX_LENGTH)
-base_replies = replies(model)
-print(f"Perplejidad del modelo base en {len(eval_rows)} respuestas reservadas: {base_perplexity:.1f} "
-      f"({time.perf_counter() - start:.0f} s con la generación)")
+nll = {("base", p): reply_nll(model, tokenizer, rows[p]["eval"], MAX_LENGTH) for p in PERSONS}
+generated = {("base", p): generate_replies(model, tokenizer, rows[p]["samples"], MAX_NEW_TOKENS, REPETITION_PENALTY)
+             for p in PERSONS}
+print(f"Modelo base evaluado en {time.perf_counter() - start:.0f} s")
 
 # %% [markdown]
-# ## Ajuste con LoRA (trl)
-# La pérdida cae solo sobre la respuesta de la persona, no sobre el contexto. En GPU se entrena en
-# bf16; en CPU, en float32. La curva se guarda en `loss.png`.
+# ## Un adaptador LoRA por persona (trl)
+# Dos adaptadores con el **mismo presupuesto**: `MAX_STEPS` pasos de `BATCH_SIZE × GRAD_ACCUM`
+# ejemplos, la misma tasa de aprendizaje, rango y semilla; cada uno ve solo las respuestas de su
+# persona (y sus contextos). La pérdida cae solo sobre la respuesta. En GPU se entrena en bf16; en
+# CPU, en float32. Las curvas se guardan en `loss.png`.
 #
 # **Seguimiento (opcional).** `REPORT_TO = "wandb"` registra el entrenamiento en tu proyecto de
 # Weights & Biases (`WANDB_PROJECT`, por defecto `llm-studies`); la clave sale de `WANDB_API_KEY`, de
 # `wandb login` o del secreto de Colab `WANDB_API_KEY`, nunca de una celda. Sin red,
-# `WANDB_MODE=offline` guarda en `<resultados>/trainer/wandb/` y `wandb sync <resultados>/trainer/wandb/offline-run-*`
-# lo sube después. También `"tensorboard"` (`<resultados>/trainer/runs/`) y `"trackio"` (local).
-# Con un chat propio, W&B recibe cifras y ajustes, no el texto del chat (no actives
-# `WANDB_LOG_MODEL`: subiría el adaptador, que ha aprendido de ese texto).
+# `WANDB_MODE=offline` guarda en `<resultados>/trainer_1/wandb/` y `wandb sync` lo sube después.
+# También `"tensorboard"` y `"trackio"` (local). Con un chat propio, W&B recibe cifras y ajustes, no
+# el texto del chat (no actives `WANDB_LOG_MODEL`: subiría el adaptador, que ha aprendido de ese texto).
 # Los paquetes: `pip install -r requirements-tracking.txt`.
 
 # %%
-config = sft_config(ctx.output_dir / "trainer", MAX_STEPS, BATCH_SIZE, GRAD_ACCUM, LEARNING_RATE,
-                    MAX_LENGTH, SEED, report_to=REPORT_TO, run_name=NOTEBOOK)
-start = time.perf_counter()
-tuned, history = train_lora(model, tokenizer, train_rows, config, lora_config(model, r=LORA_R, alpha=2 * LORA_R))
-train_seconds = time.perf_counter() - start
-tuned.save_pretrained(ctx.output_dir / "adapter")
-print(f"{MAX_STEPS} pasos en {train_seconds:.0f} s; pérdida {history[0]['loss']:.2f} → {history[-1]['loss']:.2f}")
+tuned, history, train_seconds = {}, {}, {}
+for index, person in enumerate(PERSONS, start=1):
+    if index > 1:  # a fresh base: LoRA is injected into the model it trains
+        model, tokenizer = load_for_finetuning(generator, PROFILE, MAX_LENGTH)
+    config = sft_config(ctx.output_dir / f"trainer_{index}", MAX_STEPS, BATCH_SIZE, GRAD_ACCUM, LEARNING_RATE,
+                        MAX_LENGTH, SEED, report_to=REPORT_TO, run_name=f"{NOTEBOOK}-{index}")
+    start = time.perf_counter()
+    tuned[person], history[person] = train_lora(model, tokenizer, rows[person]["train"], config,
+                                                lora_config(model, r=LORA_R, alpha=2 * LORA_R))
+    train_seconds[person] = time.perf_counter() - start
+    tuned[person].save_pretrained(ctx.output_dir / f"adapter_{index}")
+    for other in PERSONS:
+        nll[(person, other)] = reply_nll(tuned[person], tokenizer, rows[other]["eval"], MAX_LENGTH)
+    generated[(person, person)] = generate_replies(tuned[person], tokenizer, rows[person]["samples"],
+                                                   MAX_NEW_TOKENS, REPETITION_PENALTY)
+    print(f"Adaptador de {person}: {MAX_STEPS} pasos en {train_seconds[person]:.0f} s; pérdida "
+          f"{history[person][0]['loss']:.2f} → {history[person][-1]['loss']:.2f}")
 
-save_figure(loss_figure(history, ylabel="pérdida (respuestas)"), ctx.output_dir / "loss.png")
+fig, ax = plt.subplots(figsize=(7, 3.5))
+for person in PERSONS:
+    ax.plot([h["step"] for h in history[person]], [h["loss"] for h in history[person]], label=f"adaptador de {person}")
+ax.set(xlabel="paso", ylabel="pérdida (respuestas)", title="Entrenamiento LoRA, mismo presupuesto")
+ax.legend()
+save_figure(fig, ctx.output_dir / "loss.png")
 plt.show()
 
 # %% [markdown]
-# ## Base frente a ajustado
+# ## La matriz cruzada de perplejidad
+# Filas: el modelo base y cada adaptador; columnas: las respuestas reservadas de cada persona
+# (las últimas en el tiempo). Entre corchetes, el intervalo bootstrap al 95 % sobre las respuestas.
+# El **efecto persona** compara, en las mismas respuestas, el adaptador de la otra persona con el de
+# la propia: diferencia de log-perplejidad por respuesta (emparejada) y su intervalo; si excluye el 0,
+# el adaptador propio predice mejor a *su* persona, más allá del formato que ambos aprendieron.
 
 # %%
-tuned_perplexity = completion_perplexity(tuned, tokenizer, eval_rows, MAX_LENGTH)
-tuned_replies = replies(tuned)
-print(f"Perplejidad: base {base_perplexity:.1f} → ajustado {tuned_perplexity:.1f}")
-if show_text:
-    contexts = [r["prompt"][0]["content"].split("\n\n", 1)[1][-120:] for r in sample_rows] + PREDEFINED_PROMPTS
-    real = [e["reply"] for e in test_examples[:N_SAMPLES]] + ["—"] * len(PREDEFINED_PROMPTS)
-    display_table = pd.DataFrame({"contexto": contexts, "real": real, "base": base_replies, "ajustado": tuned_replies})
-else:
-    display_table = pd.DataFrame({"respuestas generadas": [len(base_replies)], "texto": ["oculto (chat privado)"]})
-display_table
+model_names = {"base": "base", **{p: f"adaptador de {p}" for p in PERSONS}}
+matrix = {model_names[m]: {f"respuestas de {p}": perplexity_cell(nll[(m, p)], SEED) for p in PERSONS}
+          for m in ["base", *PERSONS]}
+effects = {p: persona_effect(nll[(p, p)], nll[(q, p)], SEED) for p, q in [PERSONS, PERSONS[::-1]]}
+pd.DataFrame({row: {col: f"{v[0]:.1f} [{v[1]:.1f}, {v[2]:.1f}]" for col, v in cells.items()}
+              for row, cells in matrix.items()}).T
+
+# %%
+pd.DataFrame({f"respuestas de {p}": {"ajeno − propio (log-perplejidad)": f"{e['mean']:+.3f} [{e['low']:+.3f}, {e['high']:+.3f}]",
+                                     "cociente de perplejidad": f"{e['perplexity_ratio']:.2f}",
+                                     "separado de 0": "sí" if e["separated"] else "no", "respuestas": e["n"]}
+              for p, e in effects.items()})
 
 # %% [markdown]
-# ## Estilo: lo que la perplejidad no cuenta
-# Longitud de los mensajes, mensajes por turno, emojis, minúsculas, preguntas y variedad léxica
-# (distinct-1/2) de las respuestas reales reservadas frente a las generadas.
+# ## ¿Quién lo escribió? Atribución de estilo
+# Un clasificador pequeño (n-gramas de caracteres + regresión logística, scikit-learn) aprende a
+# distinguir a las dos personas con sus mensajes **de entrenamiento** reales. Después puntúa las
+# respuestas reservadas reales (su techo: lo bien que distingue a las personas de verdad), las del
+# modelo base y las de cada adaptador en los contextos de su persona: la fracción atribuida a la
+# persona buscada, con su intervalo. El azar está en 0,5. El estilo (longitud, mensajes por turno,
+# preguntas, emojis, minúsculas, distinct-n con la misma longitud) se mide en **todas** las
+# respuestas reservadas reales y en todas las generadas.
 
 # %%
-real_turns = [e["reply"] for e in test_examples[:N_SAMPLES]]
-style = pd.DataFrame({"real": style_stats(real_turns), "base": style_stats(base_replies[:N_SAMPLES]),
-                      "ajustado": style_stats(tuned_replies[:N_SAMPLES])})
-fig, ax = plt.subplots(figsize=(9, 3.5))
+attributor = fit_attributor([e["reply"] for e in split[AUTHOR][0]], [e["reply"] for e in split[PARTNER][0]], SEED)
+real = {p: [e["reply"] for e in split[p][1]] for p in PERSONS}
+attribution = {}
+for person in PERSONS:
+    to_a = person == AUTHOR
+    attribution[person] = {"real (techo)": attributed_share(attributor, real[person], to_a, SEED),
+                           "base": attributed_share(attributor, generated[("base", person)], to_a, SEED),
+                           "adaptador propio": attributed_share(attributor, generated[(person, person)], to_a, SEED)}
+pd.DataFrame({f"atribuidas a {p}": {k: f"{v[0]:.2f} [{v[1]:.2f}, {v[2]:.2f}]" for k, v in cells.items()}
+              for p, cells in attribution.items()})
+
+# %%
+style = pd.DataFrame(style_table({f"{kind} · {p}": texts for p in PERSONS for kind, texts in
+                                  [("real", real[p]), ("base", generated[("base", p)]),
+                                   ("adaptador", generated[(p, p)])]}, SEED))
+fig, ax = plt.subplots(figsize=(10, 4))
 (style / style.max(axis=1).replace(0, 1).values[:, None]).plot.bar(ax=ax)
 ax.set_title("Estilo relativo (cada fila dividida por su máximo)")
 ax.tick_params(axis="x", rotation=25)
+ax.legend(fontsize=7, ncol=2)
 fig.tight_layout()
 save_figure(fig, ctx.output_dir / "style.png")
 plt.show()
 style.round(3)
 
+# %%
+if show_text:
+    samples = split[AUTHOR][1][:N_SAMPLES]
+    display_table = pd.DataFrame({"contexto": [e["context"][-120:] for e in samples], "real": [e["reply"] for e in samples],
+                                  "base": generated[("base", AUTHOR)], "ajustado": generated[(AUTHOR, AUTHOR)]})
+else:
+    display_table = pd.DataFrame({"respuestas generadas": [sum(map(len, generated.values()))],
+                                  "texto": ["oculto (chat privado)"]})
+display_table
+
 # %% [markdown]
 # ## Chatear con el modelo ajustado
-# La respuesta se corta donde el modelo empieza a escribir por la otra persona («Luis: ...») y se
-# parte por el separador en varios mensajes, como los mandaría la persona.
+# Tú escribes como la otra persona (con la misma etiqueta que en el entrenamiento); la respuesta se
+# corta donde el modelo empieza a escribir por otra persona y se parte por el separador en varios
+# mensajes, como los mandaría la persona.
 
 # %%
 def chat(message: str, conversation: list[str]) -> list[str]:
     """The fine-tuned persona's reply to a message, as separate messages."""
-    context = "\n".join(conversation[-MAX_CONTEXT_TURNS:] + [f"Persona: {message}"])
-    row = as_chat_example({"context": context, "reply": ""}, AUTHOR)
-    reply = own_turn(generate(tuned, tokenizer, [row["prompt"]], max_new_tokens=MAX_NEW_TOKENS, temperature=0.7,
-                              top_p=0.9, repetition_penalty=REPETITION_PENALTY, progress=False).texts[0])
-    conversation += [f"Persona: {message}", f"{AUTHOR}: {reply}"]
+    context = "\n".join(conversation[-MAX_CONTEXT_TURNS:] + [f"{PARTNER}: {message}"])
+    row = as_example({"context": context, "reply": ""}, AUTHOR, tokenizer)
+    reply = generate_replies(tuned[AUTHOR], tokenizer, [row], MAX_NEW_TOKENS, REPETITION_PENALTY, temperature=0.7)[0]
+    conversation += [f"{PARTNER}: {message}", f"{AUTHOR}: {reply}"]
     return split_reply(reply)
 
 
@@ -272,27 +351,40 @@ if INTERACTIVE:
         for part in chat(text, conversation):
             print(f"{AUTHOR}: {part}")
 else:
-    demo_reply = chat(PREDEFINED_PROMPTS[0], conversation)
-    print(f"Tú: {PREDEFINED_PROMPTS[0]}\n" + "\n".join(f"{AUTHOR}: {part}" for part in demo_reply))
+    for prompt in PREDEFINED_PROMPTS:
+        demo_reply = chat(prompt, conversation)
+        if show_text:
+            print(f"{PARTNER} (tú): {prompt}\n" + "\n".join(f"{AUTHOR}: {part}" for part in demo_reply))
+        else:
+            print(f"Respuesta de {len(demo_reply)} mensaje(s), oculta: chat privado")
 
 # %%
 atomic_write_json(ctx.output_dir / "style.json", style.to_dict())
+roles = {AUTHOR: "persona_1", PARTNER: "persona_2"}  # metrics name no one
 metrics = {
     "profile": PROFILE,
     "generator": generator,
+    "plain_format": is_plain(tokenizer),
     "private_chat": private,
+    "chats": len(chats),
+    "people": len(people),
     "messages": len(messages),
     "dropped": dropped,
-    "turns": len(turns),
-    "train_examples": len(train_examples),
-    "test_examples": len(test_examples),
+    "turns": n_turns,
+    "train_examples": {roles[p]: len(split[p][0]) for p in PERSONS},
+    "test_examples": {roles[p]: len(split[p][1]) for p in PERSONS},
+    "eval_replies": {roles[p]: len(rows[p]["eval"]) for p in PERSONS},
+    "generated_replies": {roles[p]: len(rows[p]["samples"]) for p in PERSONS},
     "separator": SEPARATOR.strip(),
-    "max_steps": MAX_STEPS,
-    "train_seconds": train_seconds,
-    "loss_first": history[0]["loss"],
-    "loss_last": history[-1]["loss"],
-    "perplexity_base": base_perplexity,
-    "perplexity_tuned": tuned_perplexity,
-    "style": style.to_dict(),
+    "budget": {"max_steps": MAX_STEPS, "batch_size": BATCH_SIZE, "grad_accum": GRAD_ACCUM, "lora_r": LORA_R,
+               "learning_rate": LEARNING_RATE, "max_length": MAX_LENGTH},
+    "train_seconds": {roles[p]: train_seconds[p] for p in PERSONS},
+    "loss": {roles[p]: [history[p][0]["loss"], history[p][-1]["loss"]] for p in PERSONS},
+    "perplexity": {("base" if m == "base" else roles[m]): {roles[p]: list(perplexity_cell(nll[(m, p)], SEED))
+                                                         for p in PERSONS} for m in ["base", *PERSONS]},
+    "persona_effect": {roles[p]: e for p, e in effects.items()},
+    "attribution": {roles[p]: {k: list(v) for k, v in cells.items()} for p, cells in attribution.items()},
+    "attribution_chance": 0.5,
+    "style": {k.replace(AUTHOR, "persona_1").replace(PARTNER, "persona_2"): v for k, v in style.to_dict().items()},
 }
 print(save_metrics(metrics, ctx.output_dir))

@@ -48,12 +48,23 @@ def check_rag(metrics: dict) -> None:
 
 
 def check_whatsapp(metrics: dict) -> None:
-    assert metrics["private_chat"] is False and metrics["max_steps"] == 2
+    assert metrics["private_chat"] is False and metrics["budget"]["max_steps"] == 2
+    assert metrics["chats"] == 1 and metrics["people"] == 2 and metrics["plain_format"] is False
     assert metrics["dropped"]["media"] > 0 and metrics["dropped"]["system"] >= 1
-    assert metrics["train_examples"] > metrics["test_examples"] > 0
-    assert metrics["perplexity_base"] > 1 and metrics["perplexity_tuned"] > 1
-    assert set(metrics["style"]) == {"real", "base", "ajustado"}
-    assert all(0 <= metrics["style"]["real"][k] <= 1 for k in ("emoji_rate", "lowercase_rate", "question_rate"))
+    roles = {"persona_1", "persona_2"}
+    for role in roles:
+        assert metrics["train_examples"][role] > metrics["test_examples"][role] > 0
+        assert metrics["eval_replies"][role] == 4 and metrics["generated_replies"][role] == 2
+    assert set(metrics["perplexity"]) == {"base", *roles}  # the 3x2 cross matrix
+    for cells in metrics["perplexity"].values():
+        assert set(cells) == roles and all(1 < low <= p <= high for p, low, high in cells.values())
+    for effect in metrics["persona_effect"].values():
+        assert effect["low"] <= effect["mean"] <= effect["high"] and effect["n"] == 4
+    for cells in metrics["attribution"].values():
+        assert set(cells) == {"real (techo)", "base", "adaptador propio"}
+        assert all(0 <= low <= share <= high <= 1 for share, low, high in cells.values())
+        assert cells["real (techo)"][0] > 0.8  # the demo's personas are told apart on real replies
+    assert len(metrics["style"]) == 6 and metrics["attribution_chance"] == 0.5
 
 
 def check_sentiment(metrics: dict) -> None:

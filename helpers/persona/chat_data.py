@@ -2,13 +2,13 @@
 
 import re
 from collections import Counter
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from helpers.persona.privacy import anonymise  # noqa: F401 (its home before privacy.py)
 from helpers.persona.whatsapp import Message
 
 SEPARATOR = " <SEP> "  # joins the short messages of one turn; the chat cell splits on it again
-PHONE = re.compile(r"(?<![\w+])\+?\d[\d \-().\u00a0]{7,}\d(?!\w)")
 EMOJI = re.compile("[\U0001F000-\U0001FAFF\u2600-\u27BF\u2B00-\u2BFF\uFE0F]")
 
 
@@ -16,24 +16,6 @@ def clean(messages: list[Message]) -> tuple[list[Message], dict]:
     """Keep only text messages; count what was dropped by kind."""
     dropped = Counter(m.kind for m in messages if m.kind != "text")
     return [m for m in messages if m.kind == "text"], {k: dropped.get(k, 0) for k in ("media", "system", "deleted")}
-
-
-def anonymise(messages: list[Message], keep: str | None = None) -> tuple[list[Message], dict[str, str]]:
-    """Authors become 'Persona N' (keep stays as is), their names in texts too; phone numbers become
-    '[teléfono]'. The mapping is returned for display only: never save it."""
-    from helpers.persona.whatsapp import authors
-
-    mapping = {}
-    for index, name in enumerate(authors(messages), start=1):
-        mapping[name] = name if name == keep else f"Persona {index}"
-    names = sorted((n for n in mapping if n != keep and len(n) > 2 and not PHONE.fullmatch(n)), key=len, reverse=True)
-    pattern = re.compile("|".join(re.escape(n) for n in names)) if names else None
-
-    def scrub(text: str) -> str:
-        text = pattern.sub(lambda m: mapping[m.group(0)], text) if pattern else text
-        return PHONE.sub("[teléfono]", text)
-
-    return [replace(m, author=mapping.get(m.author, m.author), text=scrub(m.text)) for m in messages], mapping
 
 
 @dataclass(frozen=True)
@@ -73,6 +55,21 @@ def training_examples(turns: list[Turn], author: str, session_gap: timedelta = t
                              "reply": turn.text, "time": turn.start.isoformat()})
         session.append(turn)
     return examples
+
+
+def chat_examples(chats: list[list[Message]], author: str, group_gap: timedelta, session_gap: timedelta,
+                  max_context: int) -> tuple[list[dict], int, dict]:
+    """(examples, turns, dropped) of several exports, each cleaned, grouped and turned into examples
+    on its own: no merged turn and no context spans two chats, whatever their times."""
+    examples, turns, dropped = [], 0, Counter()
+    for number, chat in enumerate(chats):
+        texts, chat_dropped = clean(chat)
+        chat_turns = group_turns(texts, group_gap)
+        for example in training_examples(chat_turns, author, session_gap, max_context):
+            examples.append({**example, "chat": number})
+        turns += len(chat_turns)
+        dropped.update(chat_dropped)
+    return examples, turns, {k: dropped.get(k, 0) for k in ("media", "system", "deleted")}
 
 
 def as_chat_example(example: dict, author: str) -> dict:

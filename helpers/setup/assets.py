@@ -200,5 +200,8 @@ ASSETS: dict[str, Asset] = {
             licence="BSD-3-Clause (chatterbot-corpus)",
             options={"build": "helpers.persona.chat_demo:build_into"},
         ),
+        # Study 02's demo with two distinct personas: generated here, from no third-party text.
+        Asset("whatsapp-personas", "data", "files", (), licence="synthetic (this repository)",
+              options={"build": "helpers.persona.personas_demo:build_into"}),
     ]
 }

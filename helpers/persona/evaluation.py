@@ -1,0 +1,89 @@
+"""Study 2: one example format for training, evaluation and chat (chat template, or plain
+"Nombre: texto" turns closed by an end-of-turn marker), per-reply likelihood and the cross matrix."""
+
+import math
+
+import numpy as np
+
+from helpers.persona.chat_data import as_chat_example, own_turn
+
+
+def is_plain(tokenizer) -> bool:
+    """True for a model without a chat template of its own (GPT-2 Spanish): the persona study then
+    writes plain "Nombre: texto" turns instead of helpers.generation's Usuario/Asistente template."""
+    from helpers.generation import PLAIN_CHAT_TEMPLATE
+
+    return getattr(tokenizer, "chat_template", None) in (None, "", PLAIN_CHAT_TEMPLATE)
+
+
+def as_example(example: dict, author: str, tokenizer) -> dict:
+    """A prompt-completion row for `author`'s reply: chat messages, or plain text ending in the
+    tokenizer's end-of-sequence token (the explicit end of the turn)."""
+    if not is_plain(tokenizer):
+        return as_chat_example(example, author)
+    if not tokenizer.eos_token:
+        raise ValueError("a model without chat template needs an end-of-sequence token to end a turn")
+    return {"prompt": f"{example['context']}\n{author}:", "completion": f" {example['reply']}{tokenizer.eos_token}"}
+
+
+def _texts(tokenizer, row: dict) -> tuple[str, str]:
+    """(prompt text, prompt + completion text) as the model reads them."""
+    if isinstance(row["prompt"], str):
+        return row["prompt"], row["prompt"] + row["completion"]
+    from helpers.generation import chat_prompt
+
+    return (chat_prompt(tokenizer, row["prompt"]),
+            chat_prompt(tokenizer, row["prompt"] + row["completion"], add_generation_prompt=False))
+
+
+def reply_nll(model, tokenizer, rows: list[dict], max_length: int = 512, desc: str = "Perplejidad") -> np.ndarray:
+    """Mean negative log-likelihood per token of each row's completion given its prompt (nats)."""
+    import torch
+    from tqdm.auto import tqdm
+
+    model.eval()
+    values = []
+    for row in tqdm(rows, desc=desc, unit="respuesta", disable=len(rows) < 2):
+        prompt, full = _texts(tokenizer, row)
+        prompt_length = len(tokenizer(prompt, add_special_tokens=False)["input_ids"])
+        full_ids = tokenizer(full, add_special_tokens=False)["input_ids"]
+        kept = full_ids[-max_length:]  # long contexts lose their oldest tokens, never the reply
+        ids = torch.tensor([kept])
+        labels = ids.clone()
+        labels[:, : max(0, prompt_length - (len(full_ids) - len(kept)))] = -100
+        if int((labels[:, 1:] != -100).sum()) == 0:
+            raise ValueError("a reply with no token to score: MAX_LENGTH is too short for the reply")
+        with torch.inference_mode():
+            values.append(float(model(input_ids=ids.to(model.device), labels=labels.to(model.device)).loss))
+    return np.asarray(values)
+
+
+def generate_replies(model, tokenizer, rows: list[dict], max_new_tokens: int, repetition_penalty: float,
+                     temperature: float = 0.0, desc_batch: int = 4) -> list[str]:
+    """Each row's generated reply, cut where the model starts another speaker's line."""
+    from helpers.generation import generate
+
+    if not rows:
+        return []
+    chat = not isinstance(rows[0]["prompt"], str)
+    output = generate(model, tokenizer, [r["prompt"] for r in rows], chat=chat, max_new_tokens=max_new_tokens,
+                      batch_size=desc_batch, repetition_penalty=repetition_penalty, temperature=temperature,
+                      top_p=0.9 if temperature else 1.0, progress=len(rows) > desc_batch)
+    return [own_turn(text) for text in output.texts]
+
+
+def perplexity_cell(nll: np.ndarray, seed: int = 0) -> tuple[float, float, float]:
+    """(perplexity, low, high): exp of the mean per-reply NLL and its bootstrap interval over replies."""
+    from helpers.metrics import bootstrap_interval
+
+    mean, low, high = bootstrap_interval(nll, seed=seed)
+    return math.exp(mean), math.exp(low), math.exp(high)
+
+
+def persona_effect(nll_matching: np.ndarray, nll_other: np.ndarray, seed: int = 0) -> dict:
+    """Non-matching minus matching adapter NLL on the same replies (nats per token; > 0: the person's
+    own adapter predicts them better), with a paired bootstrap interval; ratio = perplexity ratio."""
+    from helpers.metrics import paired_difference
+
+    difference = paired_difference(nll_other, nll_matching, seed=seed)
+    return {**difference, "perplexity_ratio": math.exp(difference["mean"])}

@@ -147,29 +147,20 @@ def saved_adapter(model, adapter_dir: str | Path, settings: dict, *inputs):
     return PeftModel.from_pretrained(model, str(adapter_dir)).eval()
 
 
-def completion_perplexity(model, tokenizer, rows: list[dict], max_length: int = 512, progress: bool = True) -> float:
-    """exp(mean negative log-likelihood) of the completion tokens given their prompts."""
+def completion_nll(model, tokenizer, prompt: str, full: str, max_length: int = 512) -> tuple[float, int]:
+    """(mean negative log-likelihood per completion token, tokens scored) of `full` after `prompt`."""
     import torch
-    from tqdm.auto import tqdm
 
-    total_nll, total_tokens = 0.0, 0
-    model.eval()
-    for row in tqdm(rows, desc="Perplejidad", unit="respuesta", disable=not progress or len(rows) < 2):
-        prompt = tokenizer.apply_chat_template(row["prompt"], tokenize=False, add_generation_prompt=True)
-        full = tokenizer.apply_chat_template(row["prompt"] + row["completion"], tokenize=False)
-        prompt_length = len(tokenizer(prompt, add_special_tokens=False)["input_ids"])
-        full_ids = tokenizer(full, add_special_tokens=False)["input_ids"]
-        kept = full_ids[-max_length:]  # long contexts lose their oldest tokens, never the reply
-        ids = torch.tensor([kept])
-        labels = ids.clone()
-        labels[:, : max(0, prompt_length - (len(full_ids) - len(kept)))] = -100
-        tokens = int((labels[:, 1:] != -100).sum())
-        if tokens == 0:
-            continue
-        with torch.inference_mode():
-            loss = model(input_ids=ids.to(model.device), labels=labels.to(model.device)).loss
-        total_nll += float(loss) * tokens
-        total_tokens += tokens
-    if total_tokens == 0:
-        raise ValueError("no completion tokens to score")
-    return math.exp(total_nll / total_tokens)
+    prompt_length = len(tokenizer(prompt, add_special_tokens=False)["input_ids"])
+    full_ids = tokenizer(full, add_special_tokens=False)["input_ids"]
+    kept = full_ids[-max_length:]  # long contexts lose their oldest tokens, never the reply
+    ids = torch.tensor([kept])
+    labels = ids.clone()
+    labels[:, : max(0, prompt_length - (len(full_ids) - len(kept)))] = -100
+    tokens = int((labels[:, 1:] != -100).sum())
+    if tokens == 0:
+        return math.nan, 0
+    with torch.inference_mode():
+        loss = model(input_ids=ids.to(model.device), labels=labels.to(model.device)).loss
+    return float(loss), tokens
+

@@ -38,23 +38,17 @@ def _texts(tokenizer, row: dict) -> tuple[str, str]:
 
 def reply_nll(model, tokenizer, rows: list[dict], max_length: int = 512, desc: str = "Perplejidad") -> np.ndarray:
     """Mean negative log-likelihood per token of each row's completion given its prompt (nats)."""
-    import torch
     from tqdm.auto import tqdm
+
+    from helpers.training import completion_nll
 
     model.eval()
     values = []
     for row in tqdm(rows, desc=desc, unit="respuesta", disable=len(rows) < 2):
-        prompt, full = _texts(tokenizer, row)
-        prompt_length = len(tokenizer(prompt, add_special_tokens=False)["input_ids"])
-        full_ids = tokenizer(full, add_special_tokens=False)["input_ids"]
-        kept = full_ids[-max_length:]  # long contexts lose their oldest tokens, never the reply
-        ids = torch.tensor([kept])
-        labels = ids.clone()
-        labels[:, : max(0, prompt_length - (len(full_ids) - len(kept)))] = -100
-        if int((labels[:, 1:] != -100).sum()) == 0:
+        nll, tokens = completion_nll(model, tokenizer, *_texts(tokenizer, row), max_length)
+        if tokens == 0:
             raise ValueError("a reply with no token to score: MAX_LENGTH is too short for the reply")
-        with torch.inference_mode():
-            values.append(float(model(input_ids=ids.to(model.device), labels=labels.to(model.device)).loss))
+        values.append(nll)
     return np.asarray(values)
 
 

@@ -1,11 +1,9 @@
 """Study 2: who wrote this? A character n-gram classifier of the two people's real messages scores
 generated replies, and style statistics compare them at equal length."""
 
-import re
-
 import numpy as np
 
-from helpers.persona.chat_data import EMOJI, split_reply
+from helpers.persona.chat_data import reply_tokens, style_stats
 
 
 def fit_attributor(texts_a: list[str], texts_b: list[str], seed: int = 0):
@@ -41,33 +39,11 @@ STATS = ("chars_per_message", "messages_per_turn", "question_rate", "emoji_rate"
          "distinct_1", "distinct_2")
 
 
-def _distinct(tokens: list[str], n: int) -> float:
-    grams = list(zip(*(tokens[i:] for i in range(n)), strict=False))
-    return len(set(grams)) / len(grams) if grams else 0.0
-
-
 def style_table(turn_sets: dict[str, list[str]], seed: int = 0) -> dict[str, dict[str, float]]:
-    """Per set of replies: length, messages per turn, question, emoji and lowercase shares, and
-    distinct-1/2 on the first L tokens of each set (L = the shortest set's token count, so sets of
-    different size compare fairly; distinct-n falls with length). Turns are shuffled (seeded) first."""
-    tokens_of, messages_of = {}, {}
+    """Per set of replies: style_stats with distinct-1/2 on the first L tokens of each set (L = the
+    shortest set's token count; distinct-n falls with length). Turns are shuffled (seeded) first."""
     rng = np.random.default_rng(seed)
-    for name, turns in turn_sets.items():
-        order = rng.permutation(len(turns)) if turns else []
-        messages_of[name] = [m for i in order for m in split_reply(turns[i])]
-        tokens_of[name] = [w.lower() for m in messages_of[name] for w in re.findall(r"\w+", m)]
-    length = min((len(t) for t in tokens_of.values()), default=0)
-    table = {}
-    for name, turns in turn_sets.items():
-        messages = messages_of[name]
-        count = max(1, len(messages))
-        table[name] = {
-            "chars_per_message": sum(map(len, messages)) / count,
-            "messages_per_turn": len(messages) / max(1, len(turns)),
-            "question_rate": sum("?" in m for m in messages) / count,
-            "emoji_rate": sum(bool(EMOJI.search(m)) for m in messages) / count,
-            "lowercase_rate": sum(m == m.lower() for m in messages) / count,
-            "distinct_1": _distinct(tokens_of[name][:length], 1),
-            "distinct_2": _distinct(tokens_of[name][:length], 2),
-        }
-    return table
+    shuffled = {name: [turns[i] for i in (rng.permutation(len(turns)) if turns else [])]
+                for name, turns in turn_sets.items()}
+    length = min((len(reply_tokens(turns)) for turns in shuffled.values()), default=0)
+    return {name: style_stats(turns, token_limit=length) for name, turns in shuffled.items()}

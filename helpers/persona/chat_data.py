@@ -95,22 +95,30 @@ def time_split(examples: list[dict], test_share: float = 0.2) -> tuple[list[dict
     return ordered[:cut], ordered[cut:]
 
 
-def style_stats(turn_texts: list[str]) -> dict:
-    """Length, messages per turn, emoji, lowercase and question rates, distinct-1/2 of replies."""
+def reply_tokens(turn_texts: list[str]) -> list[str]:
+    """Lower-cased word tokens of the replies' messages, in order."""
+    return [w.lower() for turn in turn_texts for m in split_reply(turn) for w in re.findall(r"\w+", m)]
+
+
+def _distinct(tokens: list[str], n: int) -> float:
+    grams = list(zip(*(tokens[i:] for i in range(n)), strict=False))
+    return len(set(grams)) / len(grams) if grams else 0.0
+
+
+def style_stats(turn_texts: list[str], token_limit: int | None = None) -> dict:
+    """Length, messages per turn, emoji, lowercase and question rates, distinct-1/2 of replies
+    (distinct-n on the first `token_limit` tokens, so sets of different size compare fairly)."""
     messages = [message for turn in turn_texts for message in split_reply(turn)]
-    if not messages:
-        return {k: 0.0 for k in ("chars_per_message", "messages_per_turn", "emoji_rate", "lowercase_rate",
-                                 "question_rate", "distinct_1", "distinct_2")}
-    tokens = [w.lower() for m in messages for w in re.findall(r"\w+", m)]
-    bigrams = list(zip(tokens, tokens[1:], strict=False))
+    count = max(1, len(messages))
+    tokens = reply_tokens(turn_texts)[:token_limit]
     return {
-        "chars_per_message": sum(map(len, messages)) / len(messages),
+        "chars_per_message": sum(map(len, messages)) / count,
         "messages_per_turn": len(messages) / max(1, len(turn_texts)),
-        "emoji_rate": sum(bool(EMOJI.search(m)) for m in messages) / len(messages),
-        "lowercase_rate": sum(m == m.lower() for m in messages) / len(messages),
-        "question_rate": sum("?" in m for m in messages) / len(messages),
-        "distinct_1": len(set(tokens)) / max(1, len(tokens)),
-        "distinct_2": len(set(bigrams)) / max(1, len(bigrams)),
+        "emoji_rate": sum(bool(EMOJI.search(m)) for m in messages) / count,
+        "lowercase_rate": sum(m == m.lower() for m in messages) / count,
+        "question_rate": sum("?" in m for m in messages) / count,
+        "distinct_1": _distinct(tokens, 1),
+        "distinct_2": _distinct(tokens, 2),
     }
 
 

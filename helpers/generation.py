@@ -111,9 +111,13 @@ def generate(model, tokenizer, prompts: list, *, chat: bool = True, system: str 
              max_new_tokens: int = 128, temperature: float = 0.0, top_p: float = 1.0,
              repetition_penalty: float = 1.0, num_return_sequences: int = 1, batch_size: int = 8,
              progress: bool = True) -> Generation:
-    """Generate for many prompts in padded batches; chat=False sends the raw text (base models)."""
+    """Generate for many prompts in padded batches; chat=False sends the raw text (base models).
+
+    repetition_penalty counts only tokens generated so far, not the prompt's: penalising the prompt
+    pushes down the end-of-turn marker that closes every earlier turn, and replies then run on."""
     import torch
     from tqdm.auto import tqdm
+    from transformers import LogitsProcessorList, RepetitionPenaltyLogitsProcessor
 
     texts = _prompt_texts(tokenizer, prompts, chat, system)
     order = sorted(range(len(texts)), key=lambda i: len(texts[i]))  # similar lengths pad less
@@ -124,12 +128,14 @@ def generate(model, tokenizer, prompts: list, *, chat: bool = True, system: str 
     new_tokens, start = 0, time.perf_counter()
     batches = [order[i:i + batch_size] for i in range(0, len(order), batch_size)]
     for batch in tqdm(batches, desc="Generando", unit="lote", disable=not progress or len(batches) < 2):
-        encoded = tokenizer([texts[i] for i in batch], return_tensors="pt", padding=True,
+        encoded = tokenizer([texts[i] for i in batch], return_tensors="pt", padding=True, padding_side="left",
                             add_special_tokens=not chat).to(model.device)
+        # Left padding: every prompt ends at the same column, so the reply starts there for all rows.
+        penalty = LogitsProcessorList([RepetitionPenaltyLogitsProcessor(
+            float(repetition_penalty), prompt_ignore_length=encoded["input_ids"].shape[1])] if repetition_penalty != 1.0 else [])
         with torch.inference_mode():
             output = model.generate(**encoded, max_new_tokens=max_new_tokens,
-                                    num_return_sequences=num_return_sequences,
-                                    repetition_penalty=repetition_penalty,
+                                    num_return_sequences=num_return_sequences, logits_processor=penalty,
                                     pad_token_id=tokenizer.pad_token_id, **sampling)
         generated = output[:, encoded["input_ids"].shape[1]:]
         new_tokens += _count_new_tokens(generated, eos_ids)

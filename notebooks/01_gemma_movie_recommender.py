@@ -77,8 +77,8 @@ MAX_NEW_TOKENS = 100  # tokens por lista (10 títulos con año caben en ~90)
 HISTORY_ITEMS = 8  # películas del historial en TODOS los prompts (prueba, ejemplos few-shot y LoRA)
 N_SHOT_USERS = 2  # usuarios de entrenamiento cuyos diálogos sirven de ejemplo few-shot
 BATCH_DIALOGUES = 8  # diálogos por llamada de generación
-MAX_STEPS = 20  # pasos de LoRA (presupuesto local: 20 x 8 ejemplos; en GPU, 100 o más)
-BATCH_SIZE = 8  # ejemplos por paso
+MAX_STEPS = 32  # pasos de LoRA (local: 32 x 4 ejemplos, ~19 min en 2 núcleos; en GPU, 100 o más)
+BATCH_SIZE = 4  # ejemplos por paso
 GRAD_ACCUM = 1  # acumulación de gradiente
 LEARNING_RATE = 1e-3  # tasa de aprendizaje de LoRA, programa coseno (alta: el presupuesto local es corto)
 LORA_R = 8  # rango de LoRA; alfa, el doble del rango
@@ -119,7 +119,8 @@ from helpers.recommender.uncertainty import CLARIFICATIONS, decompose, differenc
 from helpers.registry import model_for
 from helpers.text import TitleIndex
 from helpers.tracking import tracking_fields
-from helpers.training import lora_config, loss_figure, save_adapter, saved_adapter, saved_loss_history, sft_config, train_lora
+from helpers.training import (lora_config, loss_figure, loss_flattening, save_adapter, saved_adapter, saved_loss_history,
+                              sft_config, train_lora)
 
 NOTEBOOK = "01_gemma_movie_recommender"
 ctx = set_up(NOTEBOOK, PROFILE, SEED, OUTPUT_DIR)
@@ -273,9 +274,11 @@ print(f"{time.perf_counter() - start:.0f} s en esta sesión. Lista zero-shot de 
 # para completar, populares. **Ninguna está en su historial ni en la conversación**: el ajuste
 # nunca premia copiar el prompt. **Presupuesto**: `MAX_STEPS` pasos de `BATCH_SIZE` x `GRAD_ACCUM`
 # ejemplos de hasta `MAX_LENGTH` tokens, lr `LEARNING_RATE` coseno; la curva se guarda en `loss.png`.
-# En el perfil local son 20 pasos de 8 ejemplos (160 de los 745): en 2 núcleos cada paso de 8
-# ejemplos de ~300 tokens cuesta del orden de medio minuto, así que 100 pasos no caben en la
-# ejecución de 45 minutos; la celda imprime el tiempo medido. En GPU, sube `MAX_STEPS` a 100 o más.
+# En el perfil local son 32 pasos de 4 ejemplos (128 de los 745; cada ejemplo, ~325 tokens, de los
+# que ~120 son la lista): en 2 núcleos un paso cuesta ~35 s, así que 100 pasos de 8 (unos 110 min)
+# no caben en la ejecución de 45 minutos junto con la evaluación. La celda imprime el tiempo medido y
+# si la curva se ha aplanado: la pérdida media del último cuarto de los pasos frente al cuarto
+# anterior (plana si baja menos de un 5 %). En GPU, sube `MAX_STEPS` a 100 o más.
 #
 # **Seguimiento (opcional).** `REPORT_TO = "wandb"` registra el entrenamiento en tu proyecto de
 # Weights & Biases (`WANDB_PROJECT`, por defecto `llm-studies`). La clave se lee de la variable de
@@ -300,7 +303,7 @@ elif MODE == "load":
     raise RuntimeError(f"No hay adaptador en {adapter_dir} con estos ajustes: ejecuta con MODE='generate'")
 else:
     config = sft_config(ctx.output_dir / "trainer", MAX_STEPS, BATCH_SIZE, GRAD_ACCUM, LEARNING_RATE, MAX_LENGTH, SEED,
-                        report_to=REPORT_TO, run_name=NOTEBOOK, gradient_checkpointing=False)  # small model: speed over memory
+                        report_to=REPORT_TO, run_name=NOTEBOOK)
     start = time.perf_counter()
     tuned, loss_history = train_lora(model, tokenizer, train_rows, config,
                                      lora_config(model, r=LORA_R, alpha=2 * LORA_R, dropout=LORA_DROPOUT))
@@ -308,6 +311,10 @@ else:
     save_adapter(tuned, adapter_dir, lora_settings, source, history=loss_history)
     print(f"Presupuesto: {MAX_STEPS} pasos x {BATCH_SIZE * GRAD_ACCUM} ejemplos ≤ {MAX_LENGTH} tokens en "
           f"{train_seconds:.0f} s ({train_seconds / MAX_STEPS:.1f} s/paso); pérdida {loss_history[0]['loss']:.2f} → {loss_history[-1]['loss']:.2f}")
+flattening = loss_flattening(loss_history) if len(loss_history) >= 4 else None
+if flattening:
+    print(f"Pérdida media, penúltimo cuarto {flattening['previous_mean']:.3f} → último cuarto {flattening['last_mean']:.3f} "
+          f"({-flattening['relative_drop']:+.1%}): {'la curva se ha aplanado' if flattening['flat'] else 'aún baja'}")
 save_figure(loss_figure(loss_history), ctx.output_dir / "loss.png")
 plt.show()
 evaluate("LoRA", tuned, {"strategy": "LoRA", "adapter": lora_settings})
@@ -581,7 +588,8 @@ metrics = {
                     "dialogues": len(uncertainty), "target_first_share": float(uncertainty["objetivo_primero"].mean()),
                     "total_when_target_first": {str(k): float(v) for k, v in by_first.items()}},
     "lora": {"steps": MAX_STEPS, "examples_per_step": BATCH_SIZE * GRAD_ACCUM, "max_length": MAX_LENGTH,
-             "seconds": train_seconds, "first_loss": loss_history[0]["loss"], "last_loss": loss_history[-1]["loss"]},
+             "seconds": train_seconds, "first_loss": loss_history[0]["loss"], "last_loss": loss_history[-1]["loss"],
+             "flattening": flattening},
     "run_seconds": time.perf_counter() - run_start,
 }
 print(save_metrics(metrics, ctx.output_dir))

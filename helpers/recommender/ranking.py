@@ -70,34 +70,47 @@ def _mean_logprob(logprobs, ids: list[int]) -> float:
     return float(sum(logprobs[j, t] for j, t in enumerate(ids)) / len(ids))
 
 
+def _head_and_backbone(model):
+    """(causal LM, its backbone, its output head): LoRA layers stay active inside a peft model."""
+    causal = model.get_base_model() if hasattr(model, "get_base_model") else model
+    return causal, causal.base_model, causal.get_output_embeddings()
+
+
 def score_titles(model, tokenizer, prompt: str, titles: list[str]) -> np.ndarray:
     """Mean log-probability per token of each title after the prompt: one prefill, the cache repeated
-    for every title, and all the titles' tokens in one batched forward pass."""
+    for every title, all the titles' tokens in one batched pass through the backbone, and the output
+    head (a 262k-word vocabulary in Gemma) applied only where a title token is predicted, not to padding."""
     import torch
 
     prompt_ids, title_ids = _encode(tokenizer, prompt, titles)
     longest = max(len(ids) for ids in title_ids)
     pad = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else 0
-    batch = torch.tensor([ids + [pad] * (longest - len(ids)) for ids in title_ids], device=model.device)
-    title_mask = torch.tensor([[1] * len(ids) + [0] * (longest - len(ids)) for ids in title_ids], device=model.device)
+    device = model.device
+    batch = torch.tensor([ids + [pad] * (longest - len(ids)) for ids in title_ids], device=device)
+    title_mask = torch.tensor([[1] * len(ids) + [0] * (longest - len(ids)) for ids in title_ids], device=device)
+    # Position j of a title row predicts its token j + 1; the first token comes from the prefill.
+    rows = torch.tensor([r for r, ids in enumerate(title_ids) for _ in ids[1:]], dtype=torch.long, device=device)
+    cols = torch.tensor([j for ids in title_ids for j in range(len(ids) - 1)], dtype=torch.long, device=device)
+    targets = torch.tensor([t for ids in title_ids for t in ids[1:]], dtype=torch.long, device=device)
+    causal, backbone, head = _head_and_backbone(model)
+    softcap = getattr(causal.config.get_text_config(), "final_logit_softcapping", None)
     with torch.inference_mode():
-        prefill = model(input_ids=torch.tensor([prompt_ids], device=model.device), use_cache=True, logits_to_keep=1)
+        prefill = model(input_ids=torch.tensor([prompt_ids], device=device), use_cache=True, logits_to_keep=1)
         cache = prefill.past_key_values
         cache.batch_repeat_interleave(len(titles))
-        mask = torch.cat([torch.ones(len(titles), len(prompt_ids), dtype=title_mask.dtype, device=model.device),
+        mask = torch.cat([torch.ones(len(titles), len(prompt_ids), dtype=title_mask.dtype, device=device),
                           title_mask], dim=1)
-        positions = torch.arange(len(prompt_ids), len(prompt_ids) + longest, device=model.device).expand(len(titles), -1)
-        # The last title token's logits are not needed, but one shape for all rows keeps it one call.
-        logits = model(input_ids=batch, attention_mask=mask, position_ids=positions, past_key_values=cache,
-                       use_cache=True).logits
-        first = torch.log_softmax(prefill.logits[:, -1].float(), dim=-1)  # predicts every title's first token
-        rest = torch.log_softmax(logits[:, :-1].float(), dim=-1)
-    scores = []
-    for row, ids in enumerate(title_ids):
-        total = float(first[0, ids[0]])
-        total += sum(float(rest[row, j - 1, t]) for j, t in enumerate(ids) if j > 0)
-        scores.append(total / len(ids))
-    return np.array(scores)
+        positions = torch.arange(len(prompt_ids), len(prompt_ids) + longest, device=device).expand(len(titles), -1)
+        hidden = backbone(input_ids=batch, attention_mask=mask, position_ids=positions, past_key_values=cache,
+                          use_cache=True).last_hidden_state
+        logits = head(hidden[rows, cols]).float()
+        if softcap:  # Gemma 2: the same capping as the model's own forward
+            logits = torch.tanh(logits / softcap) * softcap
+        picked = torch.log_softmax(logits, dim=-1).gather(1, targets[:, None])[:, 0].cpu().numpy()
+        first = torch.log_softmax(prefill.logits[0, -1].float(), dim=-1).cpu().numpy()  # every title's first token
+    totals = np.array([first[ids[0]] for ids in title_ids], dtype=np.float64)
+    np.add.at(totals, rows.cpu().numpy(), picked)
+    return totals / np.array([len(ids) for ids in title_ids])
 
 
 def score_titles_separately(model, tokenizer, prompt: str, titles: list[str]) -> np.ndarray:

@@ -33,6 +33,31 @@ def test_batched_greedy_generation_equals_one_by_one(tiny_causal_lm):
     assert 0 < batched.new_tokens <= 18 and batched.seconds > 0
 
 
+def test_repetition_penalty_counts_the_reply_not_the_prompt(tiny_causal_lm):
+    import torch
+
+    model, tokenizer = tiny_causal_lm
+    ids = tokenizer("Ana: hola", add_special_tokens=False)["input_ids"]
+    with torch.inference_mode():  # put the greedy next token into the prompt itself
+        for _ in range(10):
+            greedy = int(model(torch.tensor([ids])).logits[0, -1].argmax())
+            if greedy in ids:
+                break
+            ids = [greedy, *ids]
+    assert greedy in ids, "no prompt found whose greedy continuation repeats a prompt token"
+    prompt = tokenizer.decode(ids)
+    assert tokenizer(prompt, add_special_tokens=False)["input_ids"] == ids
+    expected = tokenizer.decode([greedy]).strip()
+    spared = generate(model, tokenizer, [prompt], chat=False, max_new_tokens=1, repetition_penalty=50.0, progress=False)
+    assert spared.texts[0] == expected
+    # transformers' own penalty also counts the prompt, and so changes that first token
+    encoded = tokenizer([prompt], return_tensors="pt", add_special_tokens=False)
+    with torch.inference_mode():
+        own = model.generate(**encoded, max_new_tokens=1, do_sample=False, repetition_penalty=50.0,
+                             pad_token_id=tokenizer.pad_token_id)
+    assert int(own[0, -1]) != greedy
+
+
 def test_sampling_returns_several_sequences_per_prompt(tiny_causal_lm):
     model, tokenizer = tiny_causal_lm
     out = generate(model, tokenizer, ["a", "b"], max_new_tokens=4, temperature=0.7,

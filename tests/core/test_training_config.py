@@ -111,3 +111,22 @@ def test_an_unknown_tracker_is_rejected_with_the_choices(wrong, tmp_path):
 
 def test_none_reports_nowhere_and_needs_nothing(tmp_path, no_wandb_login):
     assert tracking_fields("none", tmp_path) == {"report_to": "none"}
+
+
+def test_gradient_checkpointing_is_off_on_cpu_and_can_be_asked_for(tmp_path):
+    config = sft_config(tmp_path, 3)
+    assert config.activation_checkpointing is False and config.gradient_checkpointing is False  # ~11% of a CPU step
+    assert sft_config(tmp_path, 3, activation_checkpointing=True).gradient_checkpointing is True
+
+
+def test_loss_flattening_tells_a_plateau_from_a_curve_still_falling():
+    from helpers.training import loss_flattening
+
+    plateau = [{"step": i, "loss": 3.0 - min(i, 10) * 0.2 + (0.05 if i % 2 else -0.05)} for i in range(40)]
+    falling = [{"step": i, "loss": 5.0 - i * 0.08} for i in range(40)]
+    assert loss_flattening(plateau)["flat"] is True
+    verdict = loss_flattening(falling)
+    assert verdict["flat"] is False and verdict["relative_drop"] > 0.05 and verdict["steps_per_window"] == 10
+    assert loss_flattening([{"loss": 2.0}, {"loss": 1.0}, {"loss": 1.0}, {"loss": 1.0}])["previous_mean"] == 1.0
+    with pytest.raises(ValueError, match="3 logged losses"):
+        loss_flattening([{"loss": 1.0}] * 3)

@@ -40,6 +40,30 @@ def test_shared_prefill_scores_equal_one_forward_per_candidate(tiny_causal_lm):
     assert not np.allclose(score_titles(model, tokenizer, "Otro texto distinto.\n1.", TITLES), shared, atol=1e-4)
 
 
+def test_shared_prefill_equals_the_reference_through_lora_and_logit_softcapping(tiny_causal_lm):
+    import torch
+    from peft import LoraConfig, get_peft_model
+    from transformers import Gemma2Config, Gemma2ForCausalLM
+
+    _, tokenizer = tiny_causal_lm
+    torch.manual_seed(1)
+    capped = Gemma2ForCausalLM(Gemma2Config(vocab_size=len(tokenizer), hidden_size=32, intermediate_size=64,
+                                            num_hidden_layers=2, num_attention_heads=4, num_key_value_heads=2,
+                                            head_dim=8, final_logit_softcapping=2.0,
+                                            pad_token_id=tokenizer.pad_token_id, tie_word_embeddings=False)).eval()
+    capped.lm_head.weight.data *= 100  # logits of a few units, so that a cap of 2 changes them
+    lora = get_peft_model(tiny_causal_lm[0], LoraConfig(r=4, target_modules=["q_proj", "v_proj"], init_lora_weights=False)).eval()
+    prompt = "Conversación: quiero algo de terror.\n1."
+    for model in (capped, lora):
+        assert np.allclose(score_titles(model, tokenizer, prompt, TITLES),
+                           score_titles_separately(model, tokenizer, prompt, TITLES), atol=1e-4)
+    # The cap matters at this scale: scoring without it would not match the model's own forward.
+    capped.config.final_logit_softcapping = None
+    uncapped = score_titles(capped, tokenizer, prompt, TITLES)
+    capped.config.final_logit_softcapping = 2.0
+    assert not np.allclose(uncapped, score_titles_separately(capped, tokenizer, prompt, TITLES), atol=1e-3)
+
+
 def test_negatives_are_unseen_unmentioned_and_near_the_target_in_popularity():
     data = catalogue_data()
     ranked = [str(i) for i in range(1, 61)]  # popularity order

@@ -77,7 +77,7 @@ MAX_NEW_TOKENS = 100  # tokens por lista (10 títulos con año caben en ~90)
 HISTORY_ITEMS = 8  # películas del historial en TODOS los prompts (prueba, ejemplos few-shot y LoRA)
 N_SHOT_USERS = 2  # usuarios de entrenamiento cuyos diálogos sirven de ejemplo few-shot
 BATCH_DIALOGUES = 8  # diálogos por llamada de generación
-MAX_STEPS = 32  # pasos de LoRA (local: 32 x 4 ejemplos, ~19 min en 2 núcleos; en GPU, 100 o más)
+MAX_STEPS = 32  # pasos de LoRA (local: 32 x 4 ejemplos, 21 min medidos en 2 núcleos; en GPU, 100 o más)
 BATCH_SIZE = 4  # ejemplos por paso
 GRAD_ACCUM = 1  # acumulación de gradiente
 LEARNING_RATE = 1e-3  # tasa de aprendizaje de LoRA, programa coseno (alta: el presupuesto local es corto)
@@ -275,7 +275,7 @@ print(f"{time.perf_counter() - start:.0f} s en esta sesión. Lista zero-shot de 
 # nunca premia copiar el prompt. **Presupuesto**: `MAX_STEPS` pasos de `BATCH_SIZE` x `GRAD_ACCUM`
 # ejemplos de hasta `MAX_LENGTH` tokens, lr `LEARNING_RATE` coseno; la curva se guarda en `loss.png`.
 # En el perfil local son 32 pasos de 4 ejemplos (128 de los 745; cada ejemplo, ~325 tokens, de los
-# que ~120 son la lista): en 2 núcleos un paso cuesta ~35 s, así que 100 pasos de 8 (unos 110 min)
+# que ~120 son la lista): en 2 núcleos un paso cuesta ~39 s, así que 100 pasos de 8 (unos 130 min)
 # no caben en la ejecución de 45 minutos junto con la evaluación. La celda imprime el tiempo medido y
 # si la curva se ha aplanado: la pérdida media del último cuarto de los pasos frente al cuarto
 # anterior (plana si baja menos de un 5 %). En GPU, sube `MAX_STEPS` a 100 o más.

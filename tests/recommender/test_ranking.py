@@ -41,6 +41,8 @@ def test_shared_prefill_scores_equal_one_forward_per_candidate(tiny_causal_lm):
 
 
 def test_shared_prefill_equals_the_reference_through_lora_and_logit_softcapping(tiny_causal_lm):
+    import copy
+
     import torch
     from peft import LoraConfig, get_peft_model
     from transformers import Gemma2Config, Gemma2ForCausalLM
@@ -52,7 +54,9 @@ def test_shared_prefill_equals_the_reference_through_lora_and_logit_softcapping(
                                             head_dim=8, final_logit_softcapping=2.0,
                                             pad_token_id=tokenizer.pad_token_id, tie_word_embeddings=False)).eval()
     capped.lm_head.weight.data *= 100  # logits of a few units, so that a cap of 2 changes them
-    lora = get_peft_model(tiny_causal_lm[0], LoraConfig(r=4, target_modules=["q_proj", "v_proj"], init_lora_weights=False)).eval()
+    # A copy: get_peft_model injects the (random, non-zero) adapter in place, and the fixture is shared by the session.
+    lora = get_peft_model(copy.deepcopy(tiny_causal_lm[0]), LoraConfig(r=4, target_modules=["q_proj", "v_proj"],
+                                                                       init_lora_weights=False)).eval()
     prompt = "Conversación: quiero algo de terror.\n1."
     for model in (capped, lora):
         assert np.allclose(score_titles(model, tokenizer, prompt, TITLES),

@@ -110,7 +110,7 @@ from helpers.paths import data_dir
 from helpers.recommender.constrained import TitleTrie, constrained_lists
 from helpers.recommender.movielens_dialogues import DATASET
 from helpers.recommender.ranking import (candidate_distribution, candidates_for, chance_metrics, rank_metrics,
-                                         score_titles, target_rank)
+                                         prefill_shared_prefix, score_titles, target_rank)
 from helpers.recommender.recommend import (GenerationCache, ItemSimilarity, fine_tune_target, numbered, popularity,
                                            popularity_concentration, ranked_lists, run_cached, score_list,
                                            styled_prompt)
@@ -188,7 +188,8 @@ print("Candidatos del primer diálogo:", data.titles(candidates[test_ids[0]][:6]
 # few-shot y LoRA. La puntuación de un candidato es la log-probabilidad media por token de su título
 # justo después del prompt («1.»): el prompt se procesa **una vez** por diálogo y su caché se
 # comparte entre los 20 títulos, que se puntúan en una sola pasada (`make bench` lo compara con una
-# pasada completa por candidato).
+# pasada completa por candidato). Lo que repiten todos los prompts (los ejemplos de few-shot) se
+# procesa una sola vez por ejecución, y su caché se copia para cada diálogo.
 
 # %%
 model_name = model_for(NOTEBOOK, MODEL_ROLE, PROFILE)
@@ -222,10 +223,14 @@ lora_settings = settings | {"steps": MAX_STEPS, "train_batch": [BATCH_SIZE, GRAD
 
 def scorer(current_model, prompt_for):
     """A batch function for run_cached: each dialogue's candidate scores (stored under 'texts')."""
+    shared = {}
+
     def score_batch(ids):
         start = time.perf_counter()
-        scores = [score_titles(current_model, tokenizer, prompt_for(data.dialogues[i]), data.titles(candidates[i])).tolist()
-                  for i in ids]
+        if "prefix" not in shared:  # what every prompt repeats (few-shot's examples) is prefilled once per run
+            shared["prefix"] = prefill_shared_prefix(current_model, tokenizer, [prompt_for(d) for d in test_dialogues[:2]])
+        scores = [score_titles(current_model, tokenizer, prompt_for(data.dialogues[i]), data.titles(candidates[i]),
+                               shared["prefix"]).tolist() for i in ids]
         return scores, time.perf_counter() - start, 0
     return score_batch
 
@@ -479,8 +484,11 @@ plt.show()
 def clarified_scores(ids, current=tuned):
     """A batch function for run_cached: each dialogue's candidate scores under every clarification."""
     start = time.perf_counter()
-    rows = [[score_titles(current, tokenizer, prompt_makers["LoRA"](data.dialogues[i], c), data.titles(candidates[i])).tolist()
-             for c in CLARIFICATIONS] for i in ids]
+    rows = []
+    for i in ids:
+        prompts = [prompt_makers["LoRA"](data.dialogues[i], c) for c in CLARIFICATIONS]
+        prefix = prefill_shared_prefix(current, tokenizer, prompts)  # conversation and history: once per dialogue
+        rows.append([score_titles(current, tokenizer, p, data.titles(candidates[i]), prefix).tolist() for p in prompts])
     return rows, time.perf_counter() - start, 0
 
 

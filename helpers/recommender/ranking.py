@@ -1,8 +1,10 @@
 """Study 1, candidate ranking: the target plus popularity-matched negatives, scored by the model's
 length-normalised log-probability of each title after the prompt, with one prefill per dialogue."""
 
+import copy
 import math
 import random
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -76,13 +78,42 @@ def _head_and_backbone(model):
     return causal, causal.base_model, causal.get_output_embeddings()
 
 
-def score_titles(model, tokenizer, prompt: str, titles: list[str]) -> np.ndarray:
-    """Mean log-probability per token of each title after the prompt: one prefill, the cache repeated
-    for every title, all the titles' tokens in one batched pass through the backbone, and the output
-    head (a 262k-word vocabulary in Gemma) applied only where a title token is predicted, not to padding."""
+@dataclass
+class PromptPrefix:
+    """The token prefix many prompts share (few-shot examples, the instruction), prefilled once."""
+    ids: list[int]
+    cache: object  # the model's key/value cache after ids; copied, never extended, by score_titles
+
+
+def prefill_shared_prefix(model, tokenizer, prompts: list[str]) -> PromptPrefix | None:
+    """The prompts' longest common token prefix (each keeps at least one token of its own), prefilled;
+    None when they share under two tokens."""
+    import torch
+
+    tokenised = [tokenizer(p, add_special_tokens=True)["input_ids"] for p in prompts]
+    length = min(len(ids) for ids in tokenised) - 1
+    for ids in tokenised[1:]:
+        length = next((j for j in range(length) if ids[j] != tokenised[0][j]), length)
+    if length < 2:
+        return None
+    with torch.inference_mode():
+        out = model(input_ids=torch.tensor([tokenised[0][:length]], device=model.device), use_cache=True,
+                    logits_to_keep=1)
+    return PromptPrefix(tokenised[0][:length], out.past_key_values)
+
+
+def score_titles(model, tokenizer, prompt: str, titles: list[str], prefix: PromptPrefix | None = None) -> np.ndarray:
+    """Mean log-probability per token of each title after the prompt: one prefill (of only the part
+    after a shared prefix, when the prompt's tokens start with it), the cache repeated for every title,
+    all the titles' tokens in one batched pass through the backbone, and the output head (a 262k-word
+    vocabulary in Gemma) applied only where a title token is predicted, not to padding."""
     import torch
 
     prompt_ids, title_ids = _encode(tokenizer, prompt, titles)
+    start, cache = 0, None
+    # Token ids, not text: a prompt whose text starts with the prefix may still tokenise across its end.
+    if prefix is not None and len(prompt_ids) > len(prefix.ids) and prompt_ids[:len(prefix.ids)] == prefix.ids:
+        start, cache = len(prefix.ids), copy.deepcopy(prefix.cache)
     longest = max(len(ids) for ids in title_ids)
     pad = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else 0
     device = model.device
@@ -95,7 +126,8 @@ def score_titles(model, tokenizer, prompt: str, titles: list[str]) -> np.ndarray
     causal, backbone, head = _head_and_backbone(model)
     softcap = getattr(causal.config.get_text_config(), "final_logit_softcapping", None)
     with torch.inference_mode():
-        prefill = model(input_ids=torch.tensor([prompt_ids], device=device), use_cache=True, logits_to_keep=1)
+        prefill = model(input_ids=torch.tensor([prompt_ids[start:]], device=device), past_key_values=cache,
+                        use_cache=True, logits_to_keep=1)
         cache = prefill.past_key_values
         cache.batch_repeat_interleave(len(titles))
         mask = torch.cat([torch.ones(len(titles), len(prompt_ids), dtype=title_mask.dtype, device=device),

@@ -7,10 +7,12 @@ import pytest
 
 from helpers.recommender.movielens_dialogues import wishes
 from helpers.recommender.ranking import (
+    PromptPrefix,
     candidate_distribution,
     candidates_for,
     chance_metrics,
     check_candidates,
+    prefill_shared_prefix,
     rank_metrics,
     sample_negatives,
     score_titles,
@@ -38,6 +40,59 @@ def test_shared_prefill_scores_equal_one_forward_per_candidate(tiny_causal_lm):
     assert np.allclose(shared, separate, atol=1e-4)
     # A different prompt gives different scores: the cache really carries the prompt.
     assert not np.allclose(score_titles(model, tokenizer, "Otro texto distinto.\n1.", TITLES), shared, atol=1e-4)
+
+
+SHOTS = "Ejemplo 1:\nConversación: me gustan las comedias.\n1. Toy Story (1995)\n2. Fargo (1996)\n\nAhora tú:\n"
+
+
+def test_a_shared_prefix_prefilled_once_gives_the_reference_scores_for_every_prompt(tiny_causal_lm):
+    model, tokenizer = tiny_causal_lm
+    prompts = [SHOTS + "Conversación: quiero terror.\n1.", SHOTS + "Conversación: algo de ciencia ficción.\n1."]
+    prefix = prefill_shared_prefix(model, tokenizer, prompts)
+    assert prefix is not None and len(prefix.ids) >= len(tokenizer(SHOTS)["input_ids"]) - 1
+    # Twice each, and a third prompt: scoring must copy the prefix's cache, never extend it in place.
+    for prompt in [*prompts, *prompts, SHOTS + "Conversación: dibujos animados.\n1."]:
+        assert np.allclose(score_titles(model, tokenizer, prompt, TITLES, prefix),
+                           score_titles_separately(model, tokenizer, prompt, TITLES), atol=1e-4)
+    # A prompt that does not start with the prefix's tokens is prefilled whole, not wrongly continued.
+    other = "Otro texto.\n1."
+    assert np.allclose(score_titles(model, tokenizer, other, TITLES, prefix),
+                       score_titles_separately(model, tokenizer, other, TITLES), atol=1e-4)
+
+
+def test_the_prefix_cache_is_really_used_and_unshared_prompts_get_none(tiny_causal_lm):
+    model, tokenizer = tiny_causal_lm
+    prompt = SHOTS + "Conversación: quiero terror.\n1."
+    prefix = prefill_shared_prefix(model, tokenizer, [prompt, SHOTS + "Conversación: un drama.\n1."])
+    impostor = prefill_shared_prefix(model, tokenizer, ["x" * 40 + "a", "x" * 40 + "b"])  # another text's cache
+    wrong = PromptPrefix(prefix.ids[:len(impostor.ids)], impostor.cache)
+    assert not np.allclose(score_titles(model, tokenizer, prompt, TITLES, wrong),
+                           score_titles_separately(model, tokenizer, prompt, TITLES), atol=1e-3)
+    assert prefill_shared_prefix(model, tokenizer, ["Hola.\n1.", "Adiós.\n1."]) is None
+
+
+def test_a_shared_prefix_longer_than_a_gemma3_sliding_window_scores_as_one_forward_per_title(tiny_causal_lm):
+    import torch
+    from transformers import Gemma3ForCausalLM, Gemma3TextConfig
+
+    _, tokenizer = tiny_causal_lm
+    torch.manual_seed(2)
+    # Gemma 3's layout at toy scale: sliding-window layers (window 16 here, 512 in the 270M) and a global one.
+    model = Gemma3ForCausalLM(Gemma3TextConfig(
+        vocab_size=len(tokenizer), hidden_size=32, intermediate_size=64, num_hidden_layers=3, num_attention_heads=4,
+        num_key_value_heads=2, head_dim=8, sliding_window=16, layer_types=["sliding_attention"] * 2 + ["full_attention"],
+        pad_token_id=tokenizer.pad_token_id)).eval()
+    prompts = [SHOTS * 3 + "Conversación: quiero terror.\n1.", SHOTS * 3 + "Conversación: un western.\n1."]
+    prefix = prefill_shared_prefix(model, tokenizer, prompts)
+    assert len(prefix.ids) > 3 * 16  # the sliding layers kept only the window: the continuation must still agree
+    for prompt in prompts:
+        assert np.allclose(score_titles(model, tokenizer, prompt, TITLES, prefix),
+                           score_titles_separately(model, tokenizer, prompt, TITLES), atol=1e-4)
+    # The window matters at this length: the same weights attending to everything score otherwise.
+    unwindowed = Gemma3ForCausalLM(Gemma3TextConfig(**(model.config.to_dict() | {"sliding_window": 4096}))).eval()
+    unwindowed.load_state_dict(model.state_dict())
+    assert not np.allclose(score_titles_separately(unwindowed, tokenizer, prompts[0], TITLES),
+                           score_titles(model, tokenizer, prompts[0], TITLES, prefix), atol=1e-4)
 
 
 def test_shared_prefill_equals_the_reference_through_lora_and_logit_softcapping(tiny_causal_lm):

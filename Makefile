@@ -48,7 +48,7 @@ test-fast: ## las pruebas sin ejecutar los cuadernos (una parte de make test)
 run-all: ## ejecuta cada cuaderno con papermill en el perfil local; reanuda lo guardado (4-5 h)
 	$(PY) -m helpers.notebook_runner
 
-run: ## NB=04: ejecuta un solo cuaderno; resultados en outputs/<cuaderno>/ (medidos en 2 núcleos: 01 47 min; 02 20 min; 03 41 min; 04 22 min; 06 2 min)
+run: ## NB=04: ejecuta un solo cuaderno; resultados en outputs/<cuaderno>/ (medidos en 2 núcleos: 01 41 min; 02 20 min; 03 41 min; 04 22 min; 06 2 min)
 	@test -n "$(NB)" || (echo "usage: make run NB=04" >&2; exit 2)
 	@$(PY) -m helpers.notebook_runner $(NB)
 

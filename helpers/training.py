@@ -91,9 +91,11 @@ ADAPTER_SETTINGS = "training_settings.json"
 LOSS_HISTORY = "loss_history.json"
 
 
-def save_adapter(tuned, adapter_dir: str | Path, settings: dict, *inputs, history: list[dict] | None = None) -> Path:
+def save_adapter(tuned, adapter_dir: str | Path, settings: dict, *inputs, history: list[dict] | None = None,
+                 seconds: float | None = None) -> Path:
     """Save a LoRA adapter, its loss history and its settings marker (the key of every setting and of the
-    training data's content) as one step: all go into a temporary folder that replaces adapter_dir by rename."""
+    training data's content, and the training time) as one step: all go into a temporary folder that
+    replaces adapter_dir by rename."""
     from helpers.io import atomic_dir, atomic_write_json, settings_key
 
     if not is_main_process():  # under torchrun every rank holds the same weights: one writer
@@ -102,8 +104,17 @@ def save_adapter(tuned, adapter_dir: str | Path, settings: dict, *inputs, histor
         tuned.save_pretrained(staged)
         if history is not None:
             atomic_write_json(staged / LOSS_HISTORY, history)
-        atomic_write_json(staged / ADAPTER_SETTINGS, {"key": settings_key(settings, *inputs), "settings": settings})
+        atomic_write_json(staged / ADAPTER_SETTINGS, {"key": settings_key(settings, *inputs), "settings": settings,
+                                                      "seconds": seconds})
     return Path(adapter_dir) / ADAPTER_SETTINGS
+
+
+def saved_training_seconds(adapter_dir: str | Path) -> float | None:
+    """How long the saved adapter took to train (None when not recorded), for a run that reuses it."""
+    from helpers.io import read_json
+
+    marker = Path(adapter_dir) / ADAPTER_SETTINGS
+    return read_json(marker).get("seconds") if marker.exists() else None
 
 
 def saved_loss_history(adapter_dir: str | Path) -> list[dict]:

@@ -77,7 +77,7 @@ MAX_NEW_TOKENS = 100  # tokens por lista (10 títulos con año caben en ~90)
 HISTORY_ITEMS = 8  # películas del historial en TODOS los prompts (prueba, ejemplos few-shot y LoRA)
 N_SHOT_USERS = 2  # usuarios de entrenamiento cuyos diálogos sirven de ejemplo few-shot
 BATCH_DIALOGUES = 8  # diálogos por llamada de generación
-MAX_STEPS = 32  # pasos de LoRA (local: 32 x 4 ejemplos, 21 min medidos en 2 núcleos; en GPU, 100 o más)
+MAX_STEPS = 32  # pasos de LoRA (local: 32 x 4 ejemplos, 19 min medidos en 2 núcleos; en GPU, 100 o más)
 BATCH_SIZE = 4  # ejemplos por paso
 GRAD_ACCUM = 1  # acumulación de gradiente
 LEARNING_RATE = 1e-3  # tasa de aprendizaje de LoRA, programa coseno (alta: el presupuesto local es corto)
@@ -120,7 +120,7 @@ from helpers.registry import model_for
 from helpers.text import TitleIndex
 from helpers.tracking import tracking_fields
 from helpers.training import (lora_config, loss_figure, loss_flattening, save_adapter, saved_adapter, saved_loss_history,
-                              sft_config, train_lora)
+                              saved_training_seconds, sft_config, train_lora)
 
 NOTEBOOK = "01_gemma_movie_recommender"
 ctx = set_up(NOTEBOOK, PROFILE, SEED, OUTPUT_DIR)
@@ -280,7 +280,7 @@ print(f"{time.perf_counter() - start:.0f} s en esta sesión. Lista zero-shot de 
 # nunca premia copiar el prompt. **Presupuesto**: `MAX_STEPS` pasos de `BATCH_SIZE` x `GRAD_ACCUM`
 # ejemplos de hasta `MAX_LENGTH` tokens, lr `LEARNING_RATE` coseno; la curva se guarda en `loss.png`.
 # En el perfil local son 32 pasos de 4 ejemplos (128 de los 745; cada ejemplo, ~325 tokens, de los
-# que ~120 son la lista): en 2 núcleos un paso cuesta ~39 s, así que 100 pasos de 8 (unos 130 min)
+# que ~120 son la lista): en 2 núcleos un paso cuesta ~36 s, así que 100 pasos de 8 (unos 120 min)
 # no caben en la ejecución de 45 minutos junto con la evaluación. La celda imprime el tiempo medido y
 # si la curva se ha aplanado: la pérdida media del último cuarto de los pasos frente al cuarto
 # anterior (plana si baja menos de un 5 %). En GPU, sube `MAX_STEPS` a 100 o más.
@@ -302,7 +302,7 @@ print(f"{len(train_rows)} ejemplos de entrenamiento; {MAX_STEPS * BATCH_SIZE * G
 adapter_dir = ctx.output_dir / "adapter"
 tuned, loss_history, train_seconds = saved_adapter(model, adapter_dir, lora_settings, source), [], None
 if tuned is not None:
-    loss_history = saved_loss_history(adapter_dir)
+    loss_history, train_seconds = saved_loss_history(adapter_dir), saved_training_seconds(adapter_dir)
     print(f"Adaptador de {adapter_dir} entrenado con estos mismos ajustes: se reutiliza, no se reentrena.")
 elif MODE == "load":
     raise RuntimeError(f"No hay adaptador en {adapter_dir} con estos ajustes: ejecuta con MODE='generate'")
@@ -313,7 +313,7 @@ else:
     tuned, loss_history = train_lora(model, tokenizer, train_rows, config,
                                      lora_config(model, r=LORA_R, alpha=2 * LORA_R, dropout=LORA_DROPOUT))
     train_seconds = time.perf_counter() - start
-    save_adapter(tuned, adapter_dir, lora_settings, source, history=loss_history)
+    save_adapter(tuned, adapter_dir, lora_settings, source, history=loss_history, seconds=train_seconds)
     print(f"Presupuesto: {MAX_STEPS} pasos x {BATCH_SIZE * GRAD_ACCUM} ejemplos ≤ {MAX_LENGTH} tokens en "
           f"{train_seconds:.0f} s ({train_seconds / MAX_STEPS:.1f} s/paso); pérdida {loss_history[0]['loss']:.2f} → {loss_history[-1]['loss']:.2f}")
 flattening = loss_flattening(loss_history) if len(loss_history) >= 4 else None

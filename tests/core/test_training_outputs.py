@@ -2,7 +2,13 @@
 
 import pytest
 
-from helpers.training import loss_figure, save_adapter, saved_adapter, saved_loss_history
+from helpers.training import (
+    loss_figure,
+    save_adapter,
+    saved_adapter,
+    saved_loss_history,
+    saved_training_seconds,
+)
 
 
 @pytest.fixture
@@ -22,10 +28,12 @@ def tiny_lora():
 def test_save_adapter_keeps_the_loss_history_for_a_reused_adapter(tmp_path, tiny_lora):
     history = [{"step": 1, "loss": 2.5}, {"step": 2, "loss": 1.75}]
     settings = {"steps": 2, "lr": 2e-4}
-    save_adapter(tiny_lora, tmp_path / "with", settings, history=history)
+    save_adapter(tiny_lora, tmp_path / "with", settings, history=history, seconds=12.5)
     assert saved_loss_history(tmp_path / "with") == history
+    assert saved_training_seconds(tmp_path / "with") == 12.5  # a reused adapter still reports its training time
     save_adapter(tiny_lora, tmp_path / "without", settings)
-    assert saved_loss_history(tmp_path / "without") == []
+    assert saved_loss_history(tmp_path / "without") == [] and saved_training_seconds(tmp_path / "without") is None
+    assert saved_training_seconds(tmp_path / "never saved") is None
 
 
 def test_saved_adapter_is_refused_for_other_settings(tmp_path, tiny_lora):

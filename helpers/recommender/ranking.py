@@ -80,7 +80,8 @@ def _head_and_backbone(model):
 
 @dataclass
 class PromptPrefix:
-    """The token prefix many prompts share (few-shot examples, the instruction), prefilled once."""
+    """The token prefix many prompts share (few-shot examples, the instruction), prefilled once by one
+    model (its cache is wrong for any other, a LoRA-tuned copy included)."""
     ids: list[int]
     cache: object  # the model's key/value cache after ids; copied, never extended, by score_titles
 

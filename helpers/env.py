@@ -116,16 +116,18 @@ def set_up(notebook: str, profile: str = "local", seed: int = 0, output_dir: str
 
     if profile not in PROFILES:
         raise ValueError(f"PROFILE must be one of {PROFILES}, got {profile!r}")
+    from helpers.cpu import apply_bnb_cpu_path, capabilities
     from helpers.cpu_bf16 import describe, ensure_cpu_bf16
 
     apply_offline_defaults()
     if profile == "local" and "HF_HUB_OFFLINE" not in os.environ:
         set_hub_offline(True)
     cpu_bf16 = ensure_cpu_bf16()  # probed in a subprocess before this process runs a oneDNN kernel
+    apply_bnb_cpu_path()
     device = detect_device()
     seed_everything(seed)
     context = RunContext(profile, device, outputs_dir(notebook, output_dir), seed)
-    summary = f" | {describe(cpu_bf16)}" if device.kind == "cpu" else ""
+    summary = f" | {capabilities().describe()} | {describe(cpu_bf16)}" if device.kind == "cpu" else ""
     print(f"Perfil: {profile} | dispositivo: {device}{summary} | resultados en: {context.output_dir}")
     hint = profile_hint(profile, device.kind)
     if hint:

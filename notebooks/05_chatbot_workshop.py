@@ -275,7 +275,9 @@ class Chatbot:
 
     def responder_en_directo(self, mensaje_usuario, parametros_generacion=None):
         """Like responder, but yields the growing answer while it is generated (for the web chat)."""
-        # Pista: transformers.TextIteratorStreamer y generate en un threading.Thread
+        # Pista: un transformers.TextIteratorStreamer con timeout y generate en otro hilo. Un
+        # threading.Thread pierde la excepción de generate y el bucle del streamer espera para siempre:
+        # helpers.streaming.GenerationThread (hilo.pieces()) te la devuelve; text_streamer pone el timeout.
         raise NotImplementedError("TODO 3")
 
 
@@ -330,8 +332,9 @@ def aplicar_sliding_window(modelo, window_size=1024):
 
 def evaluar_rendimiento(modelo, tokenizador, texto_prueba, dispositivo):
     """latencia_s, tiempo_primer_token_s, tokens_por_segundo, memoria_pico_mb and tokens of one generation."""
-    # Pista: el primer token llega cuando el TextIteratorStreamer entrega su primer trozo; la memoria
-    # pico en GPU con torch.cuda.max_memory_allocated, en CPU muestreando psutil.Process().memory_info().rss
+    # Pista: el primer token llega cuando el TextIteratorStreamer entrega su primer trozo (generate en
+    # otro hilo, como en el ejercicio 3: helpers.streaming); la memoria pico en GPU con
+    # torch.cuda.max_memory_allocated, en CPU muestreando psutil.Process().memory_info().rss
     raise NotImplementedError("TODO 4")
 
 

@@ -372,24 +372,23 @@ class Chatbot:
 
     def responder_en_directo(self, mensaje_usuario, parametros_generacion=None):
         """Like responder, but yields the growing answer while it is generated (for the web chat)."""
-        # Pista: transformers.TextIteratorStreamer y generate en un threading.Thread
+        # Pista: un transformers.TextIteratorStreamer con timeout y generate en otro hilo. Un
+        # threading.Thread pierde la excepción de generate y el bucle del streamer espera para siempre:
+        # helpers.streaming.GenerationThread (hilo.pieces()) te la devuelve; text_streamer pone el timeout.
         ### SOLUCIÓN 3 INICIO
-        from threading import Thread
-
-        from transformers import TextIteratorStreamer
+        from helpers.streaming import GenerationThread, text_streamer
 
         entrada = self._entrada(mensaje_usuario).to(self.modelo.device)
-        streamer = TextIteratorStreamer(self.tokenizador, skip_prompt=True, skip_special_tokens=True)
+        streamer = text_streamer(self.tokenizador, skip_special_tokens=True)
         parametros = {"max_new_tokens": MAX_NEW_TOKENS, "temperature": 0.7, "top_p": 0.9, "do_sample": True,
                       "repetition_penalty": 1.1, "pad_token_id": self.tokenizador.pad_token_id}
         parametros.update(parametros_generacion or {})
-        hilo = Thread(target=self.modelo.generate, kwargs={**entrada, **parametros, "streamer": streamer})
+        hilo = GenerationThread(self.modelo, streamer, **entrada, **parametros)
         hilo.start()
         texto = ""
-        for trozo in streamer:
+        for trozo in hilo.pieces():  # raises generate's own error, or TimeoutError, instead of hanging
             texto += trozo
             yield texto
-        hilo.join()
         self.gestor_contexto.agregar_mensaje("asistente", texto.strip())
         ### SOLUCIÓN FIN
 
@@ -508,18 +507,19 @@ def aplicar_sliding_window(modelo, window_size=1024):
 
 def evaluar_rendimiento(modelo, tokenizador, texto_prueba, dispositivo):
     """latencia_s, tiempo_primer_token_s, tokens_por_segundo, memoria_pico_mb and tokens of one generation."""
-    # Pista: el primer token llega cuando el TextIteratorStreamer entrega su primer trozo; la memoria
-    # pico en GPU con torch.cuda.max_memory_allocated, en CPU muestreando psutil.Process().memory_info().rss
+    # Pista: el primer token llega cuando el TextIteratorStreamer entrega su primer trozo (generate en
+    # otro hilo, como en el ejercicio 3: helpers.streaming); la memoria pico en GPU con
+    # torch.cuda.max_memory_allocated, en CPU muestreando psutil.Process().memory_info().rss
     ### SOLUCIÓN 4 INICIO
     from threading import Event, Thread
 
     import psutil
     import torch
-    from transformers import TextIteratorStreamer
+
+    from helpers.streaming import GenerationThread, text_streamer
 
     dispositivo = torch.device(dispositivo).type
     entrada = tokenizador(texto_prueba, return_tensors="pt").to(modelo.device)
-    streamer = TextIteratorStreamer(tokenizador, skip_prompt=True)
     proceso, fin = psutil.Process(), Event()
     rss_inicial = proceso.memory_info().rss
     pico = [rss_inicial]
@@ -531,22 +531,22 @@ def evaluar_rendimiento(modelo, tokenizador, texto_prueba, dispositivo):
 
     if dispositivo == "cuda":
         torch.cuda.reset_peak_memory_stats()
-    vigilante = Thread(target=vigilar_memoria)
+    vigilante = Thread(target=vigilar_memoria, daemon=True)
     vigilante.start()
-    salida = {}
-    generador = Thread(target=lambda: salida.setdefault("ids", modelo.generate(
-        **entrada, max_new_tokens=MAX_NEW_TOKENS, do_sample=False, streamer=streamer,
-        pad_token_id=tokenizador.pad_token_id)))
+    generador = GenerationThread(modelo, text_streamer(tokenizador), **entrada, max_new_tokens=MAX_NEW_TOKENS,
+                                 do_sample=False, pad_token_id=tokenizador.pad_token_id)
     inicio = time.perf_counter()
     generador.start()
     primer_token = None
-    for _ in streamer:
-        primer_token = primer_token or time.perf_counter() - inicio
-    generador.join()
-    latencia = time.perf_counter() - inicio
-    fin.set()
-    vigilante.join()
-    nuevos = salida["ids"].shape[1] - entrada["input_ids"].shape[1]
+    try:
+        for _ in generador.pieces():  # if generate fails, its error arrives here instead of a hang
+            primer_token = primer_token or time.perf_counter() - inicio
+        salida = generador.result()
+    finally:
+        latencia = time.perf_counter() - inicio
+        fin.set()
+        vigilante.join()
+    nuevos = salida.shape[1] - entrada["input_ids"].shape[1]
     # On CPU the process's resident memory also holds earlier models: count this model's weights plus
     # what the generation added on top of the memory in use when it started.
     memoria = (torch.cuda.max_memory_allocated() if dispositivo == "cuda"

@@ -55,8 +55,8 @@ class Message:
 
 
 @lru_cache(maxsize=65536)  # exports repeat the same dates and times thousands of times
-def _date(date: str, order: str) -> tuple[int, int, int] | None:
-    return export_dates.read(export_dates.fields(date), order)
+def _date(date: str, layout: export_dates.DateLayout) -> tuple[int, int, int] | None:
+    return layout.read(date)
 
 
 @lru_cache(maxsize=65536)
@@ -127,15 +127,16 @@ def parse_export(source) -> list[Message]:
                 "'15/01/23, 21:05 - Ana: hola' (Android) or '[15/01/23, 21:05:10] Ana: hola' (iOS)")
     if not raw:
         raise ExportFormatError(f"{name}: no WhatsApp message header found")
-    order = export_dates.infer_order(list(dict.fromkeys(r[1] for r in raw)))  # unique dates, in order
+    layout = export_dates.infer_layout(list(dict.fromkeys(r[1] for r in raw)))  # unique dates, in order
     messages = []
     for number, date, time, ampm, rest, more in raw:
         author, body = _split_author(rest)
         if more:
             body = "\n".join([body, *more])
-        day, clock = _date(date, order), _clock(time, ampm)
+        day, clock = _date(date, layout), _clock(time, ampm)
         if day is None or clock is None:
-            what = f"date {date!r} (read as {order})" if day is None else f"time {time}{ampm or ''}"
+            what = (f"date {date!r} (read as {layout}, the layout of the rest of the file)" if day is None
+                    else f"time {time}{ampm or ''}")
             raise ExportFormatError(f"{name}, line {number}: impossible {what}; the file may have been edited")
         messages.append(Message(datetime(*day, *clock), *_classify(author, body)))
     return messages

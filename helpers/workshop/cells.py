@@ -39,8 +39,10 @@ def locate(traceback_lines: list[str], numbers: dict[int, int]) -> dict:
     return {"cell": numbers.get(count), "line": line}
 
 
-def cell_errors(notebook) -> dict[int, str]:
-    """The first error raised in each exercise's cells, in Spanish with the student's cell and line."""
+def cell_errors(notebook, cell_timeout: float | None = None) -> dict[int, str]:
+    """The first error raised in each exercise's cells, in Spanish with the student's cell and line.
+
+    A KeyboardInterrupt is the grader's own interrupt of a cell that passed cell_timeout: a hang."""
     errors, numbers = {}, student_cell_numbers(notebook)
     for cell, exercise in zip(notebook.cells, exercise_of_cells(notebook), strict=True):
         for output in cell.get("outputs", []) if cell.cell_type == "code" else []:
@@ -48,7 +50,12 @@ def cell_errors(notebook) -> dict[int, str]:
                 continue
             place = locate(output.get("traceback", []), numbers)
             where = f" (celda {place['cell']}, línea {place['line']})" if place.get("cell") else ""
-            errors[exercise] = f"{output['ename']}: {output['evalue']}{where}"
+            text = f"{output['ename']}: {output['evalue']}"
+            if output["ename"] == "KeyboardInterrupt":
+                limit = f" en {cell_timeout:g} s" if cell_timeout else ""
+                text = f"se colgó: la celda no terminó{limit} y el corrector la interrumpió; estaba"
+                where = f" en la celda {place['cell']}, línea {place['line']}" if place.get("cell") else " sin lugar conocido"
+            errors[exercise] = f"{text}{where}"
     return errors
 
 

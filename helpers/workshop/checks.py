@@ -2,6 +2,7 @@
 
 import linecache
 import os
+import time
 import traceback
 from pathlib import Path
 
@@ -12,6 +13,12 @@ from helpers.workshop.checks_deploy import check_5
 from helpers.workshop.checks_optim import check_4
 from helpers.workshop.checks_setup import check_1, check_2
 from helpers.workshop.fakes import hidden_gpu
+from helpers.workshop.limits import TimeLimitExceeded, time_limit
+
+# Seconds each exercise's checks may take before they count as hung: 10x or more what the solutions
+# take on 2 cores (1.5, 0.3, 0.9, 6.5 and 10 s; exercise 5 starts Chromium), so a slower CPU passes
+# and a hang fails in a minute or two, not never.
+TIME_LIMITS_S = {1: 60, 2: 60, 3: 60, 4: 90, 5: 180}
 
 
 def _student_frame(error: BaseException):
@@ -42,6 +49,9 @@ def describe(error: BaseException, place: dict) -> str:
     text = f"{type(error).__name__}: {error}"
     if isinstance(error, NotImplementedError):
         text = f"sin completar: NotImplementedError({error})"
+    elif isinstance(error, TimeLimitExceeded):
+        text = (f"se colgó: las comprobaciones no terminaron en {error.seconds:g} s (¿un bucle que espera a un "
+                "hilo que falló, o un streamer sin timeout?)")
     if place:
         text += f" — en `{place['function']}`, línea {place['line']}: `{place['code']}`"  # the grader adds the cell
     return text
@@ -73,8 +83,10 @@ def checks() -> dict:
 
 
 def run_checks(ns: dict, report_path: str | None = None, browser: bool = True, exercises=(1, 2, 3, 4, 5),
-               free_models: bool = True) -> list[dict]:
-    """Run each exercise's check against a tiny model; write (atomically) and return the results."""
+               free_models: bool = True, time_limits: dict | None = None) -> list[dict]:
+    """Run each exercise's check against a tiny model, each under its time limit; write (atomically) and
+    return the results. A hung exercise fails with the place it hung; the others are still graded."""
+    limits = {**TIME_LIMITS_S, **(time_limits or {})}
     from helpers.registry import resolve
     from helpers.workshop.tiny import tiny_model_folder
 
@@ -92,16 +104,18 @@ def run_checks(ns: dict, report_path: str | None = None, browser: bool = True, e
         for number, check in checks().items():
             if number not in exercises:
                 continue
+            start = time.perf_counter()
             try:
-                with hidden_gpu():  # GPU behaviour is checked on a simulated GPU; the rest on the CPU, everywhere
+                # GPU behaviour is checked on a simulated GPU; the rest on the CPU, everywhere
+                with time_limit(limits[number]), hidden_gpu():
                     message = check(ns, context)
-                results.append({"exercise": number, "passed": True, "message": message})
+                result = {"exercise": number, "passed": True, "message": message}
             except CheckFailed as error:
-                results.append({"exercise": number, "passed": False, "message": str(error)})
-            except Exception as error:  # noqa: BLE001  (the student's code raised: say where, in Spanish)
+                result = {"exercise": number, "passed": False, "message": str(error)}
+            except (Exception, TimeLimitExceeded) as error:  # noqa: BLE001  (the student's code: say where)
                 place = where(error, ns)
-                results.append({"exercise": number, "passed": False, "message": describe(error, place),
-                                "where": place})
+                result = {"exercise": number, "passed": False, "message": describe(error, place), "where": place}
+            results.append({**result, "seconds": round(time.perf_counter() - start, 1)})
     finally:
         ns.update(saved)
     if report_path:

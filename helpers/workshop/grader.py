@@ -37,9 +37,28 @@ def _validate(path: Path, output_dir: Path) -> None:
                                "sobrescribiría; elige otra carpeta")
 
 
-def grade(path: str | Path, output_dir: str | Path, parameters: dict | None = None, timeout: int = 1200,
-          browser: bool = True) -> dict:
-    """Execute the notebook (errors do not stop it) and the checks; {'exercises', 'theory', 'profile'}."""
+# Seconds a cell of the student's notebook may run under GRADER_PARAMETERS before the grader interrupts
+# it and goes on: the slowest local cell (the optimisation demo) takes 18 s on 2 cores; the gpu profile
+# may first download a Hub model.
+CELL_TIMEOUT_S = {"local": 120, "gpu": 900}
+
+
+def _cell_timeouts(cell_timeout: int, time_limits: dict | None):
+    """nbclient's per-cell timeout: the checks' cell gets the sum of the exercises' limits."""
+    from helpers.workshop.checks import TIME_LIMITS_S
+
+    checks_timeout = sum({**TIME_LIMITS_S, **(time_limits or {})}.values()) + cell_timeout
+
+    def timeout(cell) -> int:
+        return checks_timeout if "grader" in cell.get("metadata", {}).get("tags", []) else cell_timeout
+
+    return timeout
+
+
+def grade(path: str | Path, output_dir: str | Path, parameters: dict | None = None,
+          cell_timeout: int | None = None, browser: bool = True, time_limits: dict | None = None) -> dict:
+    """Execute the notebook (errors do not stop it, a hung cell is interrupted) and the checks, each
+    exercise under its time limit; {'exercises', 'theory', 'profile'}."""
     import nbformat
     from nbclient import NotebookClient
     from papermill.parameterize import parameterize_notebook
@@ -56,22 +75,27 @@ def grade(path: str | Path, output_dir: str | Path, parameters: dict | None = No
     partial.unlink(missing_ok=True)
     notebook = nbformat.read(path, as_version=4)
     profile = (parameters or {}).get("PROFILE") or notebook_profile(notebook)
+    cell_timeout = cell_timeout or CELL_TIMEOUT_S.get(profile, max(CELL_TIMEOUT_S.values()))
     for cell in notebook.cells:
         cell.metadata.setdefault("tags", [])  # papermill reads every cell's tags and its own metadata
     notebook.metadata.setdefault("papermill", {})
+    notebook.metadata.setdefault("kernelspec", {"name": kernel_name(), "language": "python",  # papermill needs one
+                                                "display_name": "Python (llm-studies)"})
     notebook = parameterize_notebook(notebook, {**GRADER_PARAMETERS, **(parameters or {}), "PROFILE": profile,
                                                 "OUTPUT_DIR": str(output_dir)})
     notebook.cells.append(nbformat.v4.new_code_cell(
         "from helpers.workshop.checks import run_checks\n"
-        f"_ = run_checks(globals(), {str(partial)!r}, browser={browser!r})", metadata={"tags": ["grader"]}))
-    client = NotebookClient(notebook, timeout=timeout, kernel_name=kernel_name(), allow_errors=True,
+        f"_ = run_checks(globals(), {str(partial)!r}, browser={browser!r}, time_limits={time_limits!r})",
+        metadata={"tags": ["grader"]}))
+    client = NotebookClient(notebook, timeout_func=_cell_timeouts(cell_timeout, time_limits),
+                            interrupt_on_timeout=True, kernel_name=kernel_name(), allow_errors=True,
                             resources={"metadata": {"path": str(REPO_ROOT / "notebooks")}})
     client.execute()
     nbformat.write(notebook, output_dir / path.name)
     if not partial.exists():
         raise RuntimeError(f"las comprobaciones no llegaron a ejecutarse; mira la copia ejecutada {output_dir / path.name}")
     results = json.loads(partial.read_text(encoding="utf-8"))
-    errors, numbers = cell_errors(notebook), student_cell_numbers(notebook)
+    errors, numbers = cell_errors(notebook, cell_timeout), student_cell_numbers(notebook)
     for result in results:
         if "where" in result:
             result["message"] = result["message"].replace(" — en `", f" — {place_text(result['where'], numbers)}en `", 1)

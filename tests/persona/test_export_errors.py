@@ -86,6 +86,32 @@ def test_impossible_date_or_hour_deep_in_a_file_names_the_line(tmp_path, bad, wh
         parse_export(path)
 
 
+@pytest.mark.parametrize("lines,bad_line,layout", [
+    # The case: two dates, one corrupt; year-first would read both (2001-03-23, 2031-02-23).
+    (["01/03/23, 09:30 - Ana: hola", "31/02/23, 10:00 - Ana: roto"], 2, "day/month/year with a 2-digit year"),
+    # A day-first March whose days, read year-first, would be the years 2001..2028, all in order.
+    ([f"{d:02d}/03/23, 09:30 - Ana: día {d}" for d in range(1, 29)] + ["31/02/23, 10:00 - Ana: roto"], 29,
+     "day/month/year with a 2-digit year"),
+    # One line with a 2-digit year in a 4-digit file is not read in another order.
+    (["15/01/2023, 09:30 - Ana: hola", "16/01/2023, 09:30 - Ana: sigo", "17/01/23, 09:30 - Ana: raro"], 3,
+     "day/month/year with a 4-digit year"),
+])
+def test_a_line_is_never_read_in_another_date_layout_than_its_file(tmp_path, lines, bad_line, layout):
+    path = tmp_path / "chat.txt"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    with pytest.raises(ExportFormatError, match=rf"chat\.txt, line {bad_line}: impossible date .*read as {layout}"):
+        parse_export(path)
+
+
+def test_the_layout_is_the_files_and_a_two_digit_year_first_file_still_parses():
+    from helpers.persona.export_dates import infer_layout
+
+    year_first = [f"23-01-{d:02d}" for d in range(10, 28)]  # whatstk's '%y-%m-%d': ambiguous field by field
+    assert infer_layout(year_first).order == "y-m-d"
+    assert str(infer_layout(["15/01/2023", "16/01/2023", "17/01/23"])) == "day/month/year with a 4-digit year"
+    assert infer_layout(["01/03/23", "31/02/23"]).order == "d-m-y"
+
+
 def test_corrupt_and_truncated_zips_are_named(tmp_path):
     good = tmp_path / "good.zip"
     with zipfile.ZipFile(good, "w", zipfile.ZIP_DEFLATED) as zipped:

@@ -55,7 +55,7 @@ MUTANTS = [
     Mutant("time to first token equal to the whole latency", 4, '"tiempo_primer_token_s": primer_token or latencia',
            '"tiempo_primer_token_s": latencia'),
     Mutant("tokens/s counting the prompt", 4, '"tokens_por_segundo": nuevos / latencia',
-           '"tokens_por_segundo": salida["ids"].shape[1] / latencia'),
+           '"tokens_por_segundo": salida.shape[1] / latencia'),
     Mutant("memory in bytes reported as MB", 4, '"memoria_pico_mb": memoria / 1e6', '"memoria_pico_mb": memoria'),
     Mutant("demo_optimizaciones left undone", 4, "    import gc\n\n    configuraciones =",
            '    raise NotImplementedError("TODO 4")\n    configuraciones ='),

@@ -26,15 +26,30 @@ def test_the_notebooks_own_folder_is_refused_as_output(tmp_path, capsys):
 
 
 def test_an_earlier_report_survives_a_grading_that_does_not_finish(tmp_path):
-    path, output = tmp_path / "lento.ipynb", tmp_path / "informe"
+    path, output = tmp_path / "muere.ipynb", tmp_path / "informe"
     notebook = nbformat.v4.new_notebook()
-    notebook.cells = [nbformat.v4.new_code_cell("import time\ntime.sleep(60)")]
+    notebook.cells = [nbformat.v4.new_code_cell("import os\nos._exit(1)")]  # the kernel dies: no checks run
     nbformat.write(notebook, path)
     output.mkdir()
     (output / "grade.json").write_text('{"anterior": true}', encoding="utf-8")
-    with pytest.raises(Exception):  # noqa: B017  (nbclient's cell timeout)
-        grade(path, output, timeout=3)
+    with pytest.raises(Exception):  # noqa: B017  (nbclient's DeadKernelError)
+        grade(path, output, cell_timeout=30)
     assert json.loads((output / "grade.json").read_text(encoding="utf-8")) == {"anterior": True}
+
+
+def test_a_hung_cell_is_interrupted_and_reported_in_spanish_with_its_cell_and_line(tmp_path):
+    path = tmp_path / "colgada.ipynb"
+    cells = [nbformat.v4.new_markdown_cell("## Ejercicio 2 · Generación"),
+             nbformat.v4.new_code_cell("import queue\nx = 1\nqueue.Queue().get()"),
+             nbformat.v4.new_code_cell("despues = 'sigue'")]
+    nbformat.write(nbformat.v4.new_notebook(cells=cells), path)
+    with pytest.raises(RuntimeError, match="no llegaron a ejecutarse"):  # not a workshop sheet: no checks
+        grade(path, tmp_path / "informe", cell_timeout=3, browser=False)
+    executed = nbformat.read(tmp_path / "informe" / path.name, as_version=4)
+    after = next(c for c in executed.cells if c.source == "despues = 'sigue'")
+    assert after.outputs == [] and after.execution_count  # the cell after the hung one ran
+    assert cell_errors(executed, 3) == {2: "se colgó: la celda no terminó en 3 s y el corrector la interrumpió; "
+                                            "estaba en la celda 2, línea 3"}
 
 
 def test_the_profile_graded_is_the_notebooks():

@@ -31,6 +31,9 @@ BENCHMARKS = {
     "recommender_constrained": "benchmarks.bench_recommender:constrained_overhead",
     "workshop_precision": "benchmarks.bench_workshop:precision_variants",
     "workshop_context": "benchmarks.bench_workshop:context_manager_200_turns",
+    "bf16_inference": "benchmarks.bench_precision:bf16_inference",
+    "label_only_lora_step": "benchmarks.bench_precision:label_only_lora_step",
+    "llama_cpp": "benchmarks.bench_llama_cpp:versus_suite",
 }
 
 

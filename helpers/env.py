@@ -83,8 +83,6 @@ class DeviceInfo:
 
 def detect_device(threads: int | None = None) -> DeviceInfo:
     """Find the best device and set torch's CPU threads (LLM_STUDIES_THREADS overrides)."""
-    import platform
-
     import torch
 
     if threads is None:
@@ -97,7 +95,9 @@ def detect_device(threads: int | None = None) -> DeviceInfo:
         return DeviceInfo("cuda", props.name, props.total_memory / 2**30, threads, choose_precision().bf16)
     if getattr(torch.backends, "mps", None) is not None and torch.backends.mps.is_available():
         return DeviceInfo("mps", "Apple MPS", None, threads, False)
-    return DeviceInfo("cpu", platform.processor() or platform.machine(), None, threads, False)
+    from helpers.cpu import capabilities
+
+    return DeviceInfo("cpu", capabilities().model, None, threads, False)
 
 
 @dataclass(frozen=True)
@@ -108,27 +108,37 @@ class RunContext:
     device: DeviceInfo
     output_dir: "os.PathLike"
     seed: int
+    precision: str = "float32"  # the dtype models load in here ("bfloat16", "float16" or "float32"): caches key on it
 
 
-def set_up(notebook: str, profile: str = "local", seed: int = 0, output_dir: str = "") -> RunContext:
-    """Prepare a notebook run: environment, offline mode for 'local', seeds, device, outputs."""
+def set_up(notebook: str, profile: str = "local", seed: int = 0, output_dir: str = "",
+           precision: str = "auto") -> RunContext:
+    """Prepare a notebook run: environment, offline mode for 'local', seeds, device, precision, outputs.
+
+    precision (the notebook's PRECISION): "auto", "float32" or "bfloat16"; it decides the CPU's dtype
+    for every helper the notebook calls (a GPU's follows its compute capability)."""
     from helpers.paths import outputs_dir
+    from helpers.precision import CPU_PRECISIONS, PRECISION_VARIABLE, choose_precision
 
     if profile not in PROFILES:
         raise ValueError(f"PROFILE must be one of {PROFILES}, got {profile!r}")
+    if precision not in CPU_PRECISIONS:
+        raise ValueError(f"PRECISION must be one of {CPU_PRECISIONS}, got {precision!r}")
     from helpers.cpu import apply_bnb_cpu_path, capabilities
     from helpers.cpu_bf16 import describe, ensure_cpu_bf16
 
     apply_offline_defaults()
+    os.environ[PRECISION_VARIABLE] = precision
     if profile == "local" and "HF_HUB_OFFLINE" not in os.environ:
         set_hub_offline(True)
     cpu_bf16 = ensure_cpu_bf16()  # probed in a subprocess before this process runs a oneDNN kernel
     apply_bnb_cpu_path()
     device = detect_device()
     seed_everything(seed)
-    context = RunContext(profile, device, outputs_dir(notebook, output_dir), seed)
+    context = RunContext(profile, device, outputs_dir(notebook, output_dir), seed, choose_precision().dtype_name)
     summary = f" | {capabilities().describe()} | {describe(cpu_bf16)}" if device.kind == "cpu" else ""
     print(f"Perfil: {profile} | dispositivo: {device}{summary} | resultados en: {context.output_dir}")
+    print(f"Precisión: {choose_precision().describe()}")
     hint = profile_hint(profile, device.kind)
     if hint:
         print(hint)

@@ -22,11 +22,22 @@ def _check_finite(value: Any, where: str) -> None:
             _check_finite(item, f"{where}[{index}]")
 
 
+def run_facts() -> dict:
+    """The precision and the CPU a run used, recorded beside its metrics."""
+    from helpers.cpu import capabilities
+    from helpers.precision import choose_precision, requested_cpu_precision
+
+    plan = choose_precision()
+    return {"precision": {"device": plan.device, "dtype": plan.dtype_name, "requested": requested_cpu_precision()},
+            "cpu": capabilities().describe()}
+
+
 def save_metrics(metrics: Mapping[str, Any], output_dir: str | os.PathLike) -> Path:
-    """Write metrics to <output_dir>/metrics.json atomically and return the path."""
+    """Write metrics, with the run's precision and CPU (run_facts), to <output_dir>/metrics.json
+    atomically and return the path."""
     if not isinstance(metrics, Mapping) or not metrics:
         raise ValueError("save_metrics expects a non-empty mapping of metric name to value")
-    plain = to_jsonable(dict(metrics))
+    plain = to_jsonable({**run_facts(), **metrics})
     for key, value in plain.items():
         _check_finite(value, key)
     return atomic_write_json(Path(output_dir) / "metrics.json", plain)

@@ -1,10 +1,17 @@
-"""The one place that picks dtype, mixed precision and attention kernel from the GPU's capability."""
+"""The one place that picks dtype, mixed precision and attention kernel: from the GPU's compute
+capability, or on a CPU from its instructions (helpers.cpu) and the PRECISION a notebook asks for."""
 
+import os
 from dataclasses import dataclass
 from importlib.util import find_spec
 
 # Native bf16 and FlashAttention-2 start with Ampere (A100, L4, RTX 30xx): compute capability 8.0.
 NATIVE_BF16_CAPABILITY = (8, 0)
+# A notebook's PRECISION parameter, kept for the helpers it calls: "auto" is bf16 on a CPU that runs it
+# in hardware (AVX512-BF16 or AMX) and float32 elsewhere; the others force one. CPU only: a GPU's
+# precision follows its capability.
+PRECISION_VARIABLE = "LLM_STUDIES_PRECISION"
+CPU_PRECISIONS = ("auto", "float32", "bfloat16")
 
 
 @dataclass(frozen=True)
@@ -48,6 +55,10 @@ class Precision:
 
     def describe(self) -> str:
         """One Spanish line: precision and attention chosen, and why."""
+        if self.device == "cpu":
+            why = {"bfloat16": "pesos bf16 y autocast (adaptadores LoRA y optimizador en float32)",
+                   "float32": "float32"}[self.dtype_name]
+            return f"CPU: {why} (PRECISION={requested_cpu_precision()!r}), atención {self.attn_implementation}"
         if self.device != "cuda":
             return f"{self.device.upper()}: float32, atención {self.attn_implementation}"
         major, minor = self.capability
@@ -67,11 +78,39 @@ def plan_for(capability: tuple, flash_installed: bool) -> Precision:
                      "flash_attention_2" if native and flash_installed else "sdpa")
 
 
+def requested_cpu_precision() -> str:
+    """The PRECISION asked for (helpers.env.set_up keeps it in the environment); 'auto' when none."""
+    requested = os.environ.get(PRECISION_VARIABLE, "auto").strip().lower() or "auto"
+    if requested not in CPU_PRECISIONS:
+        raise ValueError(f"PRECISION must be one of {CPU_PRECISIONS}, got {requested!r}")
+    return requested
+
+
+def cpu_dtype_name(requested: str | None = None) -> str:
+    """'bfloat16' or 'float32' for the CPU: 'auto' picks bf16 where the CPU runs it in hardware; a
+    forced 'bfloat16' falls back to float32 (with a notice) where bf16 would kill the process."""
+    from helpers.cpu import capabilities
+
+    requested = requested or requested_cpu_precision()
+    if requested == "auto":
+        return "bfloat16" if capabilities().native_bf16 else "float32"
+    if requested == "bfloat16":
+        from helpers.cpu_bf16 import cpu_bf16_safe
+
+        if not cpu_bf16_safe():
+            print("aviso: este procesador se cae con bf16 (SIGILL): se usa float32")
+            return "float32"
+    return requested
+
+
 def choose_precision(device: str | None = None) -> Precision:
-    """Precision for `device` (default: CUDA when present, else CPU), decided by compute capability."""
+    """Precision for `device` (default: CUDA when present, else CPU): compute capability on a GPU,
+    native bf16 and PRECISION on a CPU."""
     import torch
 
     device = (device or ("cuda" if torch.cuda.is_available() else "cpu")).split(":")[0]
+    if device == "cpu":
+        return Precision(device, None, cpu_dtype_name(), "sdpa")
     if device != "cuda":
         return Precision(device, None, "float32", "sdpa")
     return plan_for(torch.cuda.get_device_capability(0), flash_attention_importable())

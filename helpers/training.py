@@ -54,13 +54,52 @@ def is_main_process() -> bool:
     return int(os.environ.get("RANK", "0")) == 0
 
 
+def head_only_where_labelled() -> bool:
+    """Make trl's fused LM head score only the positions that have a label on the CPU too; True if set.
+
+    trl (>= 1.16) projects the hidden states through the output head in tiles, and on CUDA only at
+    positions whose next-token label is not -100; elsewhere it scores every position, so its kernels keep
+    one shape for compilers (Neuron). On a CPU nothing recompiles, and Gemma's 262k-word head applied to
+    every prompt token is most of a step: the prompt's positions are skipped, with the same loss and
+    gradients (tests/core/test_label_only_loss.py)."""
+    try:
+        import trl.trainer.utils as trl_utils
+    except ImportError:
+        return False
+    decide = getattr(trl_utils, "_use_triton", None)  # what trl reads to choose compact scoring
+    if decide is None:
+        return False
+    if not getattr(decide, "llm_studies_compact_cpu", False):
+        def compact(device) -> bool:
+            return device.type == "cpu" or decide(device)
+
+        compact.llm_studies_compact_cpu = True
+        trl_utils._use_triton = compact
+    return True
+
+
+def labelled_loss(model, labels, **batch):
+    """Mean next-token loss over the labelled positions (label != -100), the output head applied only
+    there: trl's fused LM head, as SFTTrainer uses it, for a hand-written training loop."""
+    from trl.trainer.utils import add_fused_lm_head
+
+    head_only_where_labelled()
+    causal = model.get_base_model() if hasattr(model, "get_base_model") else model
+    if not getattr(causal, "llm_studies_fused_head", False):
+        add_fused_lm_head(causal)  # without fused_lm_head=True the forward is the original one
+        causal.llm_studies_fused_head = True
+    return model(**batch, labels=labels, fused_lm_head=True).loss
+
+
 def train_lora(model, tokenizer, train_rows: list[dict], config, peft_config):
-    """Train a LoRA adapter on prompt-completion rows; returns (peft model, loss history)."""
+    """Train a LoRA adapter on prompt-completion rows, the output head applied only where a label is;
+    returns (peft model, loss history)."""
     from datasets import Dataset
     from trl import SFTTrainer
 
     from helpers.precision import upcast_trainable
 
+    head_only_where_labelled()
     model.train()
     if getattr(model, "llm_studies_unsloth", False):  # loaded by load_for_finetuning on CUDA
         model, peft_config = _unsloth_lora(model, peft_config, config.seed), None

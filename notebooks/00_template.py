@@ -46,6 +46,7 @@ if "google.colab" in sys.modules:
 # %% tags=["parameters"]
 PROFILE = "local"  # "local": modelos empaquetados en CPU; "gpu": modelos del Hub (Colab)
 SEED = 0  # semilla de random, numpy y torch
+PRECISION = "auto"  # CPU: "auto" es bf16 donde la CPU lo ejecuta en hardware (AVX512-BF16 o AMX) y float32 en otra; o "float32" / "bfloat16"
 OUTPUT_DIR = ""  # carpeta de resultados; vacío: outputs/00_template/
 INSTRUCT_MODEL = ""  # vacío: el modelo instruct del registro para el perfil; o un alias o id del Hub
 EMBEDDER = ""  # vacío: el embedder del registro para el perfil
@@ -68,7 +69,7 @@ from helpers.models import load_causal_lm
 from helpers.registry import model_for
 
 NOTEBOOK = "00_template"
-ctx = set_up(NOTEBOOK, PROFILE, SEED, OUTPUT_DIR)
+ctx = set_up(NOTEBOOK, PROFILE, SEED, OUTPUT_DIR, PRECISION)
 print("helpers", helpers.__version__)
 
 # %% [markdown]

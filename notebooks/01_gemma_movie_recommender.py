@@ -62,6 +62,7 @@ if "google.colab" in sys.modules:
 # %% tags=["parameters"]
 PROFILE = "local"  # "local": Gemma 3 270M empaquetado en CPU; "gpu": google/gemma-2b-it del Hub
 SEED = 0  # semilla del reparto de usuarios, de los negativos, del muestreo y del entrenamiento
+PRECISION = "auto"  # CPU: "auto" es bf16 donde la CPU lo ejecuta en hardware (AVX512-BF16 o AMX) y float32 en otra; o "float32" / "bfloat16"
 OUTPUT_DIR = ""  # carpeta de resultados; vacío: outputs/01_gemma_movie_recommender/
 DATA_DIR = ""  # carpeta con los ficheros de LLM-REDIAL Movie; vacío: el conjunto local de MovieLens
 MODEL_ROLE = "generator"  # "generator" (Gemma base) o "instruct" (Qwen instruido), papeles del registro
@@ -123,7 +124,7 @@ from helpers.training import (lora_config, loss_figure, loss_flattening, save_ad
                               saved_training_seconds, sft_config, train_lora)
 
 NOTEBOOK = "01_gemma_movie_recommender"
-ctx = set_up(NOTEBOOK, PROFILE, SEED, OUTPUT_DIR)
+ctx = set_up(NOTEBOOK, PROFILE, SEED, OUTPUT_DIR, PRECISION)
 tracking_fields(REPORT_TO, ctx.output_dir / "trainer")  # a tracker that cannot run fails now, not before training
 run_start = time.perf_counter()
 
@@ -212,7 +213,7 @@ print(f"\nTokens del prompt: zero-shot {len(tokenizer(prompt_makers['zero-shot']
 # Every setting that shapes a result (and the data's content, hashed) keys its cache and the adapter:
 # change one and it is computed again, into a file of its own; the same settings resume.
 settings = {"model": model_name, "style": PROMPT_STYLE, "recs": N_RECS, "history": HISTORY_ITEMS, "seed": SEED,
-            "shots": shot_users}
+            "shots": shot_users, "precision": ctx.precision}
 rank_settings = settings | {"negatives": N_NEGATIVES}
 gen_settings = settings | {"lists": N_LISTS, "temperature": TEMPERATURE, "max_new_tokens": MAX_NEW_TOKENS,
                            "batch": BATCH_DIALOGUES}

@@ -65,6 +65,7 @@ if "google.colab" in sys.modules:
 # %% tags=["parameters"]
 PROFILE = "local"  # "local": Gemma 3 270M en CPU; "gpu": los modelos del original desde el Hub
 SEED = 0  # semilla de entrenamiento y generación
+PRECISION = "auto"  # CPU: "auto" es bf16 donde la CPU lo ejecuta en hardware (AVX512-BF16 o AMX) y float32 en otra; o "float32" / "bfloat16"
 OUTPUT_DIR = ""  # carpeta de resultados; vacío: outputs/02_whatsapp_persona_chatbot/
 CHAT_FILE = ""  # tu exportación (.txt o .zip de iOS) en data/private/; vacío: el chat de demostración
 AUTHOR = "Ana"  # la persona con la que chateas (o "Persona N"); la otra que más escribe tiene su propio adaptador
@@ -113,7 +114,7 @@ from helpers.training import lora_config, sft_config, train_lora
 from helpers.persona.whatsapp import authors, parse_export
 
 NOTEBOOK = "02_whatsapp_persona_chatbot"
-ctx = set_up(NOTEBOOK, PROFILE, SEED, OUTPUT_DIR)
+ctx = set_up(NOTEBOOK, PROFILE, SEED, OUTPUT_DIR, PRECISION)
 tracking_fields(REPORT_TO, ctx.output_dir / "trainer")  # a tracker that cannot run fails now, not before training
 # A private chat's path and author can come from the environment, never written into this notebook.
 CHAT_FILE = private_parameters().get("CHAT_FILE", CHAT_FILE)

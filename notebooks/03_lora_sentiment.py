@@ -66,6 +66,7 @@ if "google.colab" in sys.modules:
 # %% tags=["parameters"]
 PROFILE = "local"  # "local": modelos empaquetados en CPU; "gpu": DeBERTa-v3 / RoBERTa / Qwen-7B del Hub
 SEED = 0  # semilla del reparto, de la submuestra de entrenamiento y de los ejemplos few-shot
+PRECISION = "auto"  # CPU: "auto" es bf16 donde la CPU lo ejecuta en hardware (AVX512-BF16 o AMX) y float32 en otra; o "float32" / "bfloat16"
 OUTPUT_DIR = ""  # carpeta de resultados; vacío: outputs/03_lora_sentiment/
 DATASET = "rotten_tomatoes"  # "rotten_tomatoes" (local) o "steam" (reseñas reales, necesita red)
 STEAM_APP_ID = 1091500  # id del juego de Steam (solo con DATASET "steam")
@@ -112,7 +113,7 @@ from helpers.sentiment.reviews import (CUSTOM_REVIEWS, LABELS, balanced_sample, 
 from helpers.sentiment.runs import run_settings, sweep
 
 NOTEBOOK = "03_lora_sentiment"
-ctx = set_up(NOTEBOOK, PROFILE, SEED, OUTPUT_DIR)
+ctx = set_up(NOTEBOOK, PROFILE, SEED, OUTPUT_DIR, PRECISION)
 pd.set_option("display.max_colwidth", 90)
 n_train = N_TRAIN[PROFILE]
 encoder_roles = ENCODER_ROLES[PROFILE]

@@ -53,6 +53,7 @@ if "google.colab" in sys.modules:
 # %% tags=["parameters"]
 PROFILE = "local"  # "local": modelos empaquetados en CPU; "gpu": modelos del Hub (Colab)
 SEED = 0  # semilla de los intervalos bootstrap
+PRECISION = "auto"  # CPU: "auto" es bf16 donde la CPU lo ejecuta en hardware (AVX512-BF16 o AMX) y float32 en otra; o "float32" / "bfloat16"
 OUTPUT_DIR = ""  # carpeta de resultados; vacío: outputs/04_rag_bash_manual/
 CHUNKINGS = {"palabras 300/100": ["palabras", 300, 100], "palabras 500/200": ["palabras", 500, 200], "secciones ≤300": ["secciones", 300, 0], "tokens 250/50": ["tokens", 250, 50]}  # [tipo, tamaño, solape]; "tokens": en tokens del primer embedder
 EMBEDDER_ROLES = ["embedder", "embedder_alt"]  # papeles del registro: dos modelos de embeddings
@@ -90,7 +91,7 @@ from helpers.registry import model_for
 from helpers.retrieval import Retriever, chunk_by_sections, chunk_labelled_tokens, chunk_labelled_words
 
 NOTEBOOK = "04_rag_bash_manual"
-ctx = set_up(NOTEBOOK, PROFILE, SEED, OUTPUT_DIR)
+ctx = set_up(NOTEBOOK, PROFILE, SEED, OUTPUT_DIR, PRECISION)
 pd.set_option("display.max_colwidth", 100)
 notebook_start = time.perf_counter()
 
@@ -377,7 +378,7 @@ for role, bits in GENERATORS:
     label = f"{generator} ({f'{bits} bits' if bits else 'completa'})" + (" · compara precisión" if same_model and bits else "")
     key = settings_key({"generator": generator, "bits": bits, "top_k": TOP_K, "fragment_words": FRAGMENT_WORDS,
                         "max_new_tokens": MAX_NEW_TOKENS, "retriever": best_name, "system": SYSTEM_PROMPT,
-                        "batch_size": BATCH_SIZE, "fragments": fragments})
+                        "batch_size": BATCH_SIZE, "fragments": fragments, "precision": ctx.precision})
     model, tokenizer = load_causal_lm(generator, bits=bits or None)
     answers, spent = answer_questions(model, tokenizer, items, fragments, ctx.output_dir / f"answers_{key}.json",
                                       MAX_NEW_TOKENS, BATCH_SIZE, label=f"Respuestas RAG · {label}")

@@ -12,8 +12,12 @@ from helpers.sentiment.reviews import to_dataset
 def run_settings(model: str, run: ClassifierRun, seed: int, *, n_train: int, batch_size: int, max_length: int,
                  max_steps: int, dataset: str, steam_app_id: int | None, split_seed: int,
                  validation_size: float, test_size: float, report_to: str = "none") -> dict:
-    """Every setting that shapes one training run (the data's content is hashed separately)."""
+    """Every setting that shapes one training run, the precision it trains in included (the data's
+    content is hashed separately)."""
+    from helpers.precision import choose_precision
+
     return {"model": model, "run": asdict(run), "seed": seed, "n_train": n_train, "batch_size": batch_size,
+            "precision": choose_precision().dtype_name,
             "max_length": max_length, "max_steps": max_steps, "dataset": dataset,
             "steam_app_id": steam_app_id if dataset == "steam" else None, "split_seed": split_seed,
             "validation_size": validation_size, "test_size": test_size, "report_to": report_to}

@@ -14,21 +14,39 @@ def persona_text(question: str, answer: str = "") -> str:
     return f"Pregunta: {question}\nRespuesta: {answer}"
 
 
-def train_persona(model, tokenizer, examples=PERSONA, steps: int = 10, learning_rate: float = 1e-3) -> list[float]:
-    """Train the model's trainable parameters (the adapter) on the examples; return the loss per step."""
+def answer_labels(tokenizer, examples) -> tuple[dict, "torch.Tensor"]:
+    """The examples' batch and its labels: the answers' tokens, -100 on the questions and the padding."""
     import torch
+
+    texts = [persona_text(q, a) + (tokenizer.eos_token or "") for q, a in examples]
+    batch = tokenizer(texts, return_tensors="pt", padding=True)
+    labels = batch["input_ids"].masked_fill(batch["attention_mask"] == 0, -100)
+    for row, (question, _) in enumerate(examples):
+        prompt = tokenizer(persona_text(question))["input_ids"]
+        ids = tokenizer(texts[row])["input_ids"]
+        shared = next((j for j, (a, b) in enumerate(zip(prompt, ids, strict=False)) if a != b), len(prompt))
+        start = int(torch.nonzero(batch["attention_mask"][row])[0]) if tokenizer.padding_side == "left" else 0
+        labels[row, start:start + shared] = -100  # the question (its tokens shared with the prompt alone)
+    return batch, labels
+
+
+def train_persona(model, tokenizer, examples=PERSONA, steps: int = 10, learning_rate: float = 1e-3) -> list[float]:
+    """Train the model's trainable parameters (the adapter) on the examples' answers, the output head
+    applied only there; return the loss per step."""
+    import torch
+
+    from helpers.training import labelled_loss
 
     parameters = [p for p in model.parameters() if p.requires_grad]
     if not parameters:
         raise ValueError("the model has no trainable parameters: wrap it with a LoRA adapter first")
-    texts = [persona_text(q, a) + (tokenizer.eos_token or "") for q, a in examples]
-    batch = tokenizer(texts, return_tensors="pt", padding=True).to(model.device)
-    labels = batch["input_ids"].masked_fill(batch["attention_mask"] == 0, -100)
+    batch, labels = answer_labels(tokenizer, examples)
+    batch, labels = batch.to(model.device), labels.to(model.device)
     optimiser = torch.optim.AdamW(parameters, lr=learning_rate)
     model.train()
     losses = []
     for _ in range(steps):
-        loss = model(**batch, labels=labels).loss
+        loss = labelled_loss(model, labels, **batch)
         loss.backward()
         optimiser.step()
         optimiser.zero_grad()

@@ -24,6 +24,14 @@ ISAS_WITHOUT_BF16 = {"SSE41", "AVX", "AVX2", "AVX2_VNNI", "AVX2_VNNI_2", "AVX512
 OFF = ("0", "false", "no", "off")
 
 
+def available_cpus() -> int:
+    """CPUs this process may run on (respects affinity and container limits)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:
+        return os.cpu_count() or 1
+
+
 def _off(variable: str) -> bool:
     return os.environ.get(variable, "").strip().lower() in OFF
 
@@ -85,7 +93,6 @@ def capabilities(cpuinfo: str | None = None, environ: dict | None = None) -> Cpu
 
     The bf16 crash probe is read from its cache, not run: helpers.env.set_up runs it first."""
     from helpers.cpu_bf16 import cached_verdict
-    from helpers.env import available_cpus
 
     model, flags = parse_cpuinfo(_cpuinfo() if cpuinfo is None else cpuinfo)
     environ = os.environ if environ is None else environ

@@ -5,6 +5,8 @@ import random
 import sys
 from dataclasses import dataclass
 
+from helpers.cpu import available_cpus  # noqa: F401  (its home is helpers.cpu; imported from here too)
+
 PROFILES = ("local", "gpu")
 
 # Safe everywhere: nothing here stops a user who set the variable otherwise. WANDB_MODE is left to
@@ -55,14 +57,6 @@ def _has_module(name: str) -> bool:
     from importlib.util import find_spec
 
     return find_spec(name) is not None
-
-
-def available_cpus() -> int:
-    """CPUs this process may run on (respects affinity and container limits)."""
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:
-        return os.cpu_count() or 1
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,7 @@ def test_every_notebook_has_a_smoke_case():
     assert sorted(CASES) == notebook_names()
 
 
+@pytest.mark.timeout(400)  # the slowest case (03) takes about 70 s on 2 cores
 @pytest.mark.parametrize("name", [n for n in notebook_names() if "check" in CASES[n]])
 def test_notebook_runs_on_small_parameters(name, tmp_path):
     case = CASES[name]

@@ -15,6 +15,7 @@ GPU_OVERRIDES = {
 NOTEBOOKS = [name for name, case in CASES.items() if "parameters" in case]
 
 
+@pytest.mark.timeout(400)  # the slowest case (03) takes about 130 s on 2 cores
 @pytest.mark.parametrize("name", NOTEBOOKS)
 def test_notebook_runs_with_gpu_profile_on_twins(name, tmp_path, twins_dir, monkeypatch):
     monkeypatch.setenv("LLM_STUDIES_MODEL_TWINS", str(twins_dir))

@@ -97,6 +97,7 @@ def _hanging_sheet(path):
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(300)  # about 60 s on 2 cores, 30 of them the planted hang
 def test_make_grade_on_a_sheet_whose_exercise_4_hangs_grades_the_other_four(tmp_path):
     from helpers.workshop.grader import grade
 

@@ -46,6 +46,7 @@ def test_unbalanced_markers_are_reported_with_the_line():
         student_version("def f():\n    ### SOLUCIÓN 1 INICIO\n    return 1\n")
 
 
+@pytest.mark.timeout(300)  # about 75 s on 2 cores: the whole sheet, then the checks and Chromium
 def test_grader_passes_every_exercise_of_the_solutions_in_a_real_browser(tmp_path):
     report = grade(NOTEBOOKS_DIR / f"{SOLUTIONS}.ipynb", tmp_path)
     results = report["exercises"]

@@ -7,7 +7,7 @@ HAS_CUDA := $(shell nvidia-smi -L >/dev/null 2>&1 && echo yes)
 CONSTRAINTS := $(if $(HAS_CUDA),,-c constraints-cpu.txt)
 NB ?=
 
-.PHONY: setup test test-fast test-mutants run-all run bench lint sync grade workshop help
+.PHONY: setup test test-fast test-mutants run-all run bench bench-precision lint sync grade workshop help
 
 # `make help` prints each target's `## ` comment: what it does and how long it takes on a 2-core laptop CPU.
 help: ## esta lista de órdenes (al instante)
@@ -52,8 +52,11 @@ run: ## NB=04: ejecuta un solo cuaderno; resultados en outputs/<cuaderno>/ (medi
 	@test -n "$(NB)" || (echo "usage: make run NB=04" >&2; exit 2)
 	@$(PY) -m helpers.notebook_runner $(NB)
 
-bench: ## pruebas de velocidad: razones frente a una línea base medida en la misma ejecución (duración sin medir)
+bench: ## pruebas de velocidad: razones frente a una línea base medida en la misma ejecución; la primera vez compila llama.cpp para compararse con él (unos 25 min; la compilación, 4-8 min más)
 	$(PY) -m benchmarks.run
+
+bench-precision: ## ¿cambia bf16 las conclusiones? 01 (ranking) y 04 (respuestas) en float32 y en bf16 sobre la misma muestra (unos 11 min)
+	$(PY) -m benchmarks.precision_agreement
 
 lint: ## ruff sobre helpers, pruebas, benchmarks y los .py de los cuadernos (menos de 1 s)
 	$(PY) -m ruff check helpers tests benchmarks notebooks/*.py

@@ -5,6 +5,7 @@ this benchmark only: `make setup` never installs it and no notebook imports it.
 """
 
 import hashlib
+import os
 import subprocess
 import sys
 import time
@@ -14,12 +15,17 @@ from benchmarks.bench_precision import BATCH, NEW_TOKENS, PROMPT_TOKENS, manual_
 
 LLAMA_CPP = "llama-cpp-python==0.3.36"
 ENGINE_DEPENDENCIES = ["diskcache==5.6.3"]  # its one requirement the suite's environment lacks
+# Built for this CPU (GGML_NATIVE) but without ggml's AMX kernels: on the AMX virtual machines of this
+# project's kind they crash (SIGSEGV in ggml_backend_amx_mul_mat at the first forward). Its AVX-512 and
+# weight-repacking paths, the fast ones for Q4_K_M, stay. GCC lets an explicit -mno-* win over -march.
+NO_AMX = "-mno-amx-tile -mno-amx-int8 -mno-amx-bf16"
+BUILD_FLAGS = f"-DCMAKE_C_FLAGS='{NO_AMX}' -DCMAKE_CXX_FLAGS='{NO_AMX}'"
 
 
 def engine_dir() -> Path:
     from helpers.paths import cache_dir
 
-    return cache_dir() / "bench" / LLAMA_CPP.replace("==", "-")
+    return cache_dir() / "bench" / (LLAMA_CPP.replace("==", "-") + "-noamx")
 
 
 def ensure_llama_cpp() -> Path:
@@ -35,7 +41,8 @@ def ensure_llama_cpp() -> Path:
     print(f"Compilando {LLAMA_CPP} desde su código fuente (solo para esta prueba; unos minutos) ...", flush=True)
     try:
         subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--no-binary", "llama-cpp-python",
-                        "--target", str(staged), LLAMA_CPP, *ENGINE_DEPENDENCIES], check=True)
+                        "--no-cache-dir", "--target", str(staged), LLAMA_CPP, *ENGINE_DEPENDENCIES], check=True,
+                       env={**os.environ, "CMAKE_ARGS": BUILD_FLAGS})
         staged.rename(target)
     finally:
         shutil.rmtree(staged, ignore_errors=True)

@@ -160,3 +160,19 @@ def test_the_workshop_grader_passes_exercise_4_on_another_cpu_kind(environ, isa,
     report = json.loads(done.stdout.strip().splitlines()[-1])
     assert report["result"]["passed"], report["result"]["message"]
     assert words in report["cpu"] and (isa is None or report["isa"] == isa)
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(300)
+def test_a_notebook_runs_in_float32_on_an_avx2_only_cpu(tmp_path, monkeypatch):
+    """The float32 path every notebook keeps where bf16 is not native (make test runs the others in 'auto')."""
+    from helpers.notebook_runner import read_metrics, run_notebook
+    from tests.notebook_cases import CASES
+
+    for name, value in AVX2_ENV.items():
+        monkeypatch.setenv(name, value)  # the kernel inherits them before torch loads
+    output = run_notebook("00_template", tmp_path, CASES["00_template"]["parameters"], progress=False)
+    metrics = read_metrics(output)
+    assert metrics["precision"] == {"device": "cpu", "dtype": "float32", "requested": "auto"}
+    assert "bf16 no nativo (desactivado)" in metrics["cpu"] and "bitsandbytes: genérico" in metrics["cpu"]
+    CASES["00_template"]["check"](metrics)

@@ -11,7 +11,21 @@ from helpers.metrics import save_metrics
 def test_save_metrics_writes_plain_json(tmp_path):
     path = save_metrics({"acc": np.float32(0.5), "per_k": {"5": np.array([1, 2])}, "n": np.int64(3)}, tmp_path)
     assert path == tmp_path / "metrics.json"
-    assert json.loads(path.read_text()) == {"acc": 0.5, "per_k": {"5": [1, 2]}, "n": 3}
+    written = json.loads(path.read_text())
+    assert {k: written[k] for k in ("acc", "per_k", "n")} == {"acc": 0.5, "per_k": {"5": [1, 2]}, "n": 3}
+
+
+def test_metrics_record_the_precision_and_cpu_of_the_run(tmp_path, monkeypatch):
+    from helpers.cpu import capabilities
+    from helpers.precision import PRECISION_VARIABLE
+
+    monkeypatch.setenv(PRECISION_VARIABLE, "float32")
+    written = json.loads(save_metrics({"acc": 0.5}, tmp_path).read_text())
+    assert written["precision"] == {"device": "cpu", "dtype": "float32", "requested": "float32"}
+    assert written["cpu"] == capabilities().describe()
+    monkeypatch.setenv(PRECISION_VARIABLE, "float64")
+    with pytest.raises(ValueError, match="PRECISION must be one of"):
+        save_metrics({"acc": 0.5}, tmp_path)
 
 
 @pytest.mark.parametrize("bad", [float("nan"), float("inf")])

@@ -36,14 +36,48 @@ def test_a100_gets_bf16_and_flash_only_when_installed(monkeypatch, flash_install
     assert plan.model_kwargs() == {"dtype": torch.bfloat16, "attn_implementation": attention}
 
 
-def test_cpu_is_float32_sdpa_and_models_follow_the_plan(monkeypatch):
+AMX_CPU = "model name\t: Intel Xeon\nflags\t\t: avx2 avx512f avx512_bf16 amx_bf16 amx_tile\n"
+AVX2_CPU = "model name\t: AMD EPYC\nflags\t\t: avx2 fma\n"
+
+
+@pytest.mark.parametrize("cpuinfo, requested, dtype", [
+    (AMX_CPU, "auto", "bfloat16"), (AVX2_CPU, "auto", "float32"),
+    (AMX_CPU, "float32", "float32"), (AVX2_CPU, "bfloat16", "bfloat16"),  # forced: emulated, but asked for
+])
+def test_cpu_precision_follows_native_bf16_and_the_precision_parameter(monkeypatch, cpuinfo, requested, dtype):
+    import helpers.cpu as cpu
     from helpers.models import default_dtype
 
+    real = cpu.capabilities
+    monkeypatch.setattr(cpu, "capabilities", lambda: real(cpuinfo, {}))
+    monkeypatch.setenv(precision.PRECISION_VARIABLE, requested)
     plan = precision.choose_precision("cpu")
-    assert plan.trainer_kwargs() == {"bf16": False, "fp16": False, "use_cpu": True}
-    assert default_dtype("cpu") == torch.float32
+    bf16 = dtype == "bfloat16"
+    assert plan.dtype_name == dtype and plan.attn_implementation == "sdpa"
+    assert plan.trainer_kwargs() == {"bf16": bf16, "fp16": False, "use_cpu": True}  # bf16 autocast on the CPU
+    assert default_dtype("cpu") == getattr(torch, dtype) and f"PRECISION={requested!r}" in plan.describe()
+
+
+def test_an_avx2_only_cpu_and_a_gpu_keep_their_own_plans(monkeypatch):
+    from helpers.cpu import BF16_VARIABLE
+    from helpers.models import default_dtype
+
+    monkeypatch.setenv(BF16_VARIABLE, "0")
+    monkeypatch.delenv(precision.PRECISION_VARIABLE, raising=False)
+    assert precision.choose_precision("cpu").dtype_name == "float32"
+    monkeypatch.setenv(precision.PRECISION_VARIABLE, "bfloat16")  # CPU only: a GPU follows its capability
     _fake_gpu(monkeypatch, (7, 5), True)
     assert default_dtype("cuda:1") == torch.float16  # a torchrun rank's device keeps the GPU's plan
+
+
+def test_an_unknown_precision_is_refused_by_name(monkeypatch):
+    from helpers.env import set_up
+
+    with pytest.raises(ValueError, match="PRECISION must be one of .*'float64'"):
+        set_up("00_template", precision="float64")
+    monkeypatch.setenv(precision.PRECISION_VARIABLE, "fp8")
+    with pytest.raises(ValueError, match="PRECISION must be one of"):
+        precision.choose_precision("cpu")
 
 
 def test_device_info_reports_native_bf16_not_the_emulated_one(monkeypatch):

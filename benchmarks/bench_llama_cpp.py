@@ -106,8 +106,8 @@ def versus_suite() -> dict:
     model, tokenizer = load_causal_lm("qwen2.5-coder-0.5b-instruct")  # the dtype the notebooks get
     batch = manual_prompts(tokenizer)
     with torch.inference_mode():
-        prefill = _median_seconds(lambda: model(input_ids=batch, logits_to_keep=1))
-        generation = _median_seconds(lambda: model.generate(
+        prefill = _median_seconds(lambda m=model: m(input_ids=batch, logits_to_keep=1))
+        generation = _median_seconds(lambda m=model: m.generate(
             input_ids=batch, attention_mask=torch.ones_like(batch), max_new_tokens=NEW_TOKENS,
             min_new_tokens=NEW_TOKENS, do_sample=False, pad_token_id=tokenizer.pad_token_id), repeats=1)
     dtype = choose_precision("cpu").dtype_name

@@ -55,9 +55,9 @@ def bf16_inference() -> dict:
         batch = manual_prompts(tokenizer)
         with torch.inference_mode():
             prefill = _median_seconds(lambda m=model, b=batch: m(input_ids=b, logits_to_keep=1))
-            generation = _median_seconds(lambda m=model, b=batch: m.generate(
+            generation = _median_seconds(lambda m=model, b=batch, t=tokenizer: m.generate(
                 input_ids=b, attention_mask=torch.ones_like(b), max_new_tokens=NEW_TOKENS,
-                min_new_tokens=NEW_TOKENS, do_sample=False, pad_token_id=tokenizer.pad_token_id), repeats=1)
+                min_new_tokens=NEW_TOKENS, do_sample=False, pad_token_id=t.pad_token_id), repeats=1)
         measured[dtype] = (BATCH * PROMPT_TOKENS / prefill, generation)
         del model
     target = 2.0 if facts["native_bf16"] else None  # the target holds only where bf16 is native

@@ -14,7 +14,7 @@ def persona_text(question: str, answer: str = "") -> str:
     return f"Pregunta: {question}\nRespuesta: {answer}"
 
 
-def answer_labels(tokenizer, examples) -> tuple[dict, "torch.Tensor"]:
+def answer_labels(tokenizer, examples) -> tuple:
     """The examples' batch and its labels: the answers' tokens, -100 on the questions and the padding."""
     import torch
 

@@ -4,8 +4,8 @@ import copy
 
 import pytest
 import torch
-
 import trl.trainer.utils as trl_utils
+
 from helpers.training import head_only_where_labelled, labelled_loss
 
 

@@ -99,6 +99,8 @@ def _parameters_and_keyed_names():
         if isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id.endswith("settings")
                                                 for t in node.targets):
             keyed |= {n.id for n in ast.walk(node.value) if isinstance(n, ast.Name)}
+            # PRECISION is keyed as what it resolves to on this machine ("auto" is bf16 on one CPU, fp32 on another)
+            keyed |= {"PRECISION" for n in ast.walk(node.value) if ast.unparse(n) == "ctx.precision"}
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
             calls.setdefault(node.func.id, []).append([ast.unparse(a) for a in node.args])
     return parameters, keyed, calls

@@ -1,11 +1,15 @@
 """The Django app's fixtures: one SQLite database made once per session by the real commands, and
 the app served on 127.0.0.1 with a bounded wait."""
 
+import os
+import shutil
 import socket
+import sqlite3
 import subprocess
 import time
 from contextlib import contextmanager
 
+import numpy as np
 import pytest
 
 from helpers.browser import free_port
@@ -46,6 +50,42 @@ def film_db(tmp_path_factory):
     added = ok("add_embeddings_db", url=sqlite_url(path))
     assert f"insertadas {FILMS}," in added, added
     return path
+
+
+def float64_copy(film_db, folder):
+    """A copy of film_db whose 'Vertigo' vector was written as the seed did: float64 bytes."""
+    copy = folder / "float64.sqlite3"
+    shutil.copy(film_db, copy)
+    with sqlite3.connect(copy) as connection:
+        (blob,) = connection.execute("SELECT emb FROM movies_movie WHERE title = 'Vertigo'").fetchone()
+        as_float64 = np.frombuffer(blob, dtype=np.float32).astype(np.float64).tobytes()  # np.array(list)
+        connection.execute("UPDATE movies_movie SET emb = ? WHERE title = 'Vertigo'", (as_float64,))
+    return copy
+
+
+@pytest.fixture(scope="session")
+def client(film_db):
+    """Django set up once on film_db (its settings read DATABASE_URL once, when they load)."""
+    import django
+    from django.conf import settings
+
+    if not settings.configured:
+        saved = {key: os.environ.get(key) for key in ("DATABASE_URL", "DJANGO_SETTINGS_MODULE")}
+        os.environ.update(DATABASE_URL=sqlite_url(film_db), DJANGO_SETTINGS_MODULE="webapp.settings")
+        try:
+            django.setup()
+        finally:
+            for key, value in saved.items():  # later subprocesses choose their own database
+                if value is None:
+                    os.environ.pop(key)
+                else:
+                    os.environ[key] = value
+    from django.test import Client
+    from django.test.utils import setup_test_environment
+
+    assert str(settings.DATABASES["default"]["NAME"]) == str(film_db.resolve())
+    setup_test_environment()
+    return Client()
 
 
 @contextmanager

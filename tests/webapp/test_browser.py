@@ -1,6 +1,6 @@
 """The page served by `manage.py runserver` on 127.0.0.1, asked in a real headless Chromium (Debian's,
 as the workshop's test does), with a screenshot saved to outputs/webapp/; and served on a database
-that does not exist, it says so without creating it."""
+that does not exist or holds a vector of the wrong size, it says so in a sentence."""
 
 import urllib.error
 import urllib.request
@@ -10,7 +10,7 @@ import pytest
 from helpers.browser import BrowserNotAvailable, chromium_path, drive_page
 from helpers.films.django_app import sqlite_url
 from helpers.paths import REPO_ROOT
-from tests.webapp.conftest import serving
+from tests.webapp.conftest import float64_copy, serving
 
 pytestmark = pytest.mark.slow
 SCREENSHOT = REPO_ROOT / "outputs" / "webapp" / "ask_page.png"
@@ -51,3 +51,11 @@ def test_served_on_a_missing_database_the_page_says_so_and_creates_nothing(tmp_p
             urllib.request.urlopen(url + "?q=un+pianista", timeout=30)
     assert refused.value.code == 503
     assert "no existe" in refused.value.read().decode() and not missing.exists()
+
+
+def test_served_on_a_vector_of_the_wrong_size_the_page_names_the_film(film_db, tmp_path):
+    copy = float64_copy(film_db, tmp_path)
+    with serving(sqlite_url(copy)) as url, pytest.raises(urllib.error.HTTPError) as refused:
+        urllib.request.urlopen(url + "?q=un+pianista", timeout=60)
+    page = refused.value.read().decode()
+    assert refused.value.code == 503 and "&#x27;Vertigo&#x27;" in page and "written as float64" in page

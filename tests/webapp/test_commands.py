@@ -3,7 +3,6 @@ read without writing, and every user mistake is one line with nothing created or
 
 import hashlib
 import json
-import shutil
 import sqlite3
 
 import numpy as np
@@ -12,7 +11,7 @@ import pytest
 from helpers.films.django_app import sqlite_url
 from helpers.films.recommender import HEADLINE_PROMPT, web_model
 from helpers.films.vectors import cosine
-from tests.webapp.conftest import FILMS, ok, one_line_failure, run
+from tests.webapp.conftest import FILMS, float64_copy, ok, one_line_failure, run
 
 pytestmark = pytest.mark.slow
 
@@ -110,12 +109,7 @@ def test_an_unknown_model_on_an_empty_database_writes_no_film(tmp_path):
 
 
 def test_bytes_of_the_wrong_size_name_the_film_and_the_dtype_pitfall(film_db, tmp_path):
-    copy = tmp_path / "float64.sqlite3"
-    shutil.copy(film_db, copy)
-    with sqlite3.connect(copy) as connection:
-        (blob,) = connection.execute("SELECT emb FROM movies_movie WHERE title = 'Vertigo'").fetchone()
-        as_float64 = np.frombuffer(blob, dtype=np.float32).astype(np.float64).tobytes()  # the seed's np.array(list)
-        connection.execute("UPDATE movies_movie SET emb = ? WHERE title = 'Vertigo'", (as_float64,))
+    copy = float64_copy(film_db, tmp_path)
     for command in ("check_embeddings_db", "check_rec_sys"):
         one_line_failure(run(command, url=sqlite_url(copy)), "'Vertigo'", "4096 bytes", "2048 bytes",
                          "written as float64, read as float32")

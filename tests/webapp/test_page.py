@@ -1,39 +1,15 @@
 """The page through Django's test client, in this process, on the session's SQLite database: a request
 gives the top films with their similarity and each one's nearest films; bad requests get a sentence."""
 
-import os
 import sqlite3
 
 import numpy as np
 import pytest
 
-from helpers.films.django_app import sqlite_url
 from helpers.films.recommender import HEADLINE_PROMPT
 from helpers.films.vectors import cosine
 
 pytestmark = pytest.mark.slow
-
-
-@pytest.fixture(scope="module")
-def client(film_db):
-    """Django set up once on film_db (its settings read DATABASE_URL once, when they load)."""
-    import django
-    from django.conf import settings
-
-    if not settings.configured:
-        saved = {key: os.environ.get(key) for key in ("DATABASE_URL", "DJANGO_SETTINGS_MODULE")}
-        os.environ.update(DATABASE_URL=sqlite_url(film_db), DJANGO_SETTINGS_MODULE="webapp.settings")
-        try:
-            django.setup()
-        finally:
-            for key, value in saved.items():
-                os.environ.pop(key) if value is None else os.environ.__setitem__(key, value)
-    from django.test import Client
-    from django.test.utils import setup_test_environment
-
-    assert str(settings.DATABASES["default"]["NAME"]) == str(film_db.resolve())
-    setup_test_environment()
-    return Client()
 
 
 def stored_vectors(path) -> dict:

@@ -8,11 +8,16 @@ from pathlib import Path
 from django.db import DatabaseError, connections
 from django.db.migrations.executor import MigrationExecutor
 
+from helpers.films.vectors import StoreMismatchError, VectorBytesError
+from helpers.models import ModelNotAvailableError
 from webapp.database import database_label
 from webapp.movies.models import Movie
 from webapp.movies.store import DjangoMovieStore
 
 MAX_PROMPT = 500  # characters; a request longer than this is a paste gone wrong
+# What a request can meet besides its own text: bytes of the wrong size, mixed models, an embedder
+# that cannot load (an API model without its key), a film without a vector.
+READ_ERRORS = (VectorBytesError, StoreMismatchError, ModelNotAvailableError, LookupError, OSError)
 _indexes: dict = {}
 _lock = threading.Lock()
 

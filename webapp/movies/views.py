@@ -1,10 +1,11 @@
 """The page: a form where a user writes what film they want, and the films that answer it."""
 
 from django.conf import settings
+from django.db import DatabaseError
 from django.shortcuts import render
 
 from helpers.films.recommender import HEADLINE_PROMPT
-from webapp.movies.search import MAX_PROMPT, database_problem, one_line
+from webapp.movies.search import MAX_PROMPT, READ_ERRORS, database_problem, one_line
 from webapp.movies.search import ask as find_films
 
 
@@ -24,6 +25,8 @@ def ask(request):
         else:
             try:
                 context["found"] = find_films(prompt.strip(), settings.FILMS_TOP_K, settings.FILMS_NEIGHBOURS)
-            except LookupError as error:
-                context["error"], status = f"La página no puede buscar todavía: {one_line(error)}.", 503
+            except READ_ERRORS as error:
+                context["error"], status = f"La página no puede buscar: {one_line(error)}.", 503
+            except DatabaseError as error:
+                context["error"], status = f"La base de datos falló: {one_line(error)}.", 503
     return render(request, "movies/ask.html", context, status=status)

@@ -7,8 +7,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import DatabaseError
 
 from helpers.films.vector_store import StoreError
-from helpers.films.vectors import StoreMismatchError, VectorBytesError
-from webapp.movies.search import MAX_PROMPT, database_problem, one_line
+from webapp.movies.search import MAX_PROMPT, READ_ERRORS, database_problem, one_line
 
 
 def positive_int(text: str) -> int:
@@ -49,7 +48,7 @@ class FilmCommand(BaseCommand):
             raise CommandError(problem, returncode=2)
         try:
             self.run(**options)
-        except (StoreError, StoreMismatchError, VectorBytesError, FileNotFoundError, LookupError) as error:
+        except (StoreError, *READ_ERRORS) as error:
             raise CommandError(one_line(error), returncode=2) from None
         except DatabaseError as error:
             raise CommandError(f"la base de datos falló: {one_line(error)}", returncode=2) from None

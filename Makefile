@@ -61,7 +61,7 @@ run: ## NB=04: ejecuta un solo cuaderno; resultados en outputs/<cuaderno>/ (medi
 bench: ## pruebas de velocidad: razones frente a una línea base medida en la misma ejecución (duración sin medir)
 	$(PY) -m benchmarks.run
 
-web: ## WEB_PORT=8000: la app Django del estudio 06 en http://127.0.0.1:8000 (migra y guarda los embeddings que falten: unos 15 s la primera vez, luego 2 s)
+web: ## WEB_PORT=8000: la app Django del estudio 06 en http://127.0.0.1:8000 (migra y guarda los embeddings que falten: unos 10 s la primera vez, luego 2 s)
 	$(PY) webapp/manage.py migrate --verbosity 0
 	$(PY) webapp/manage.py add_embeddings_db
 	$(PY) webapp/manage.py runserver 127.0.0.1:$(WEB_PORT) --noreload

@@ -78,9 +78,11 @@ class DjangoMovieStore:
             for row, vector in zip(rows, vectors, strict=True):
                 blob, movie = to_bytes(vector), existing.get(row["title"])
                 action = upsert_action(movie and (movie.description, movie.emb), row["description"], blob)
-                if action in ("empty", "unchanged"):
-                    report.empty += [row["title"]] if action == "empty" else []
-                    report.unchanged += action == "unchanged"
+                if action == "empty":
+                    report.empty.append(row["title"])
+                    continue
+                if action == "unchanged":
+                    report.unchanged += 1
                     continue
                 movie = movie or Movie(title=row["title"])
                 movie.description, movie.genre, movie.year = row["description"], row["genre"] or "", row["year"]

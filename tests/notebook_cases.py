@@ -23,6 +23,15 @@ def check_film_recommender(metrics: dict) -> None:
                for film in [key.split("|")[1]])
     assert metrics["prompts_per_language"]["es"] == metrics["prompts_per_language"]["en"] >= 1
     assert "BM25 (léxico)" in metrics["prompt_by_language"]
+    examples = metrics["cosine_examples"]  # a and 3a, a and -a, perpendicular, then any pair
+    assert [round(v, 6) for v in list(examples.values())[:3]] == [1.0, -1.0, 0.0]
+    assert -1 <= metrics["film_cosine_range"][0] < metrics["film_cosine_range"][1] <= 1
+    orders = metrics["cosine_euclidean_same_top10"]
+    assert orders["unitarios"] == 1.0 and orders["sin normalizar"] < 1.0  # same order only for unit vectors
+    assert metrics["bytes_round_trip_exact"] is True and metrics["float64_read_as_float32_refused"] is True
+    assert metrics["float64_read_as_float32_values"] == 2 * 384  # MiniLM's 384 float64 values read as float32
+    assert metrics["django_matches_store"] is True and len(metrics["django_headline"]) == 5
+    assert metrics["the_pianist_in_catalogue"] is False
     for model, langs in metrics["prompt_by_language"].items():
         for lang, values in langs.items():
             assert all(0 <= low <= mean <= high <= 1 for mean, low, high in values.values()), (model, lang)

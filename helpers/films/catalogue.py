@@ -33,6 +33,13 @@ def display_title(wiki_title: str) -> str:
     return re.sub(r"\((\d{4}) film\)$", r"(\1)", title)
 
 
+def wikipedia_url(wiki_title: str) -> str:
+    """The English Wikipedia page a film's summary comes from."""
+    from urllib.parse import quote
+
+    return "https://en.wikipedia.org/wiki/" + quote(wiki_title.replace(" ", "_"), safe="()_,:'!")
+
+
 def load_genre_index() -> dict[str, list[tuple[int | None, tuple[str, ...]]]]:
     """Normalised title -> [(year, genres)] from the bokeh-sampledata OMDb table."""
     path = _require(data_dir() / "film-catalogue" / "movies.db")

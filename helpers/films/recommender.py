@@ -14,16 +14,30 @@ import time
 import numpy as np
 
 from helpers.films.vector_store import AddReport, MovieVectorStore, StoreError, StoreMismatchError
+from helpers.films.vectors import VectorBytesError
+
+NOTEBOOK = "06_embeddings_movie_recommender"
+# The page's example and the Django commands' default: its answer, Truffaut's *Shoot the Piano Player*
+# (a bar pianist in Paris), is in the catalogue; Polanski's *The Pianist* is not.
+HEADLINE_PROMPT = "el pianista de un bar de París"
 
 
-def index_films(store: MovieVectorStore, films: list, embedder, batch_size: int = 32,
+def web_model(profile: str = "local") -> str:
+    """The Django app's embedder: the study's multilingual one, since its users write in Spanish."""
+    from helpers.registry import model_for
+
+    return model_for(NOTEBOOK, "embedder_multilingual", profile)
+
+
+def index_films(store, films: list, embedder, batch_size: int = 32,
                 prune: bool = False, commit_every: int = 64, progress: bool = True) -> tuple[AddReport, float]:
     """Embed the films the store lacks (or whose text changed), committing every `commit_every`
     films: an interruption (or a hosted API that gives up) keeps every batch already committed,
     and the next call embeds only what is still missing.
 
-    prune=True first deletes stored films that are not in `films`, so the store mirrors them.
-    Returns the report and the seconds spent embedding; films with empty text are reported."""
+    store: a MovieVectorStore, or any store with check_compatible, pending and add_embeddings (and
+    retain, for prune) such as the Django app's. prune=True first deletes stored films that are not
+    in `films`, so the store mirrors them. Returns the report and the seconds spent embedding; films with empty text are reported."""
     from tqdm.auto import tqdm
 
     if commit_every < 1:
@@ -42,11 +56,7 @@ def index_films(store: MovieVectorStore, films: list, embedder, batch_size: int 
         # Empty descriptions get a zero row that add_embeddings refuses and reports, never stores.
         full = np.zeros((len(group), vectors.shape[1] if texts else embedder.dimension), dtype=np.float32)
         full[[i for i, film in enumerate(group) if film.description.strip()]] = vectors
-        done = store.add_embeddings(group, full, embedder.name)  # one transaction per group
-        report.inserted += done.inserted
-        report.updated += done.updated
-        report.unchanged += done.unchanged
-        report.empty += done.empty
+        report.add(store.add_embeddings(group, full, embedder.name))  # one transaction per group
     report.unchanged += len(films) - len(pending)
     return report, seconds
 
@@ -101,7 +111,7 @@ def _cli(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         return _run(args)
-    except (StoreError, StoreMismatchError, FileNotFoundError) as error:
+    except (StoreError, StoreMismatchError, VectorBytesError, FileNotFoundError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
@@ -125,8 +135,7 @@ def _run(args) -> int:
             except (ModelNotAvailableError, KeyError, OSError) as error:
                 raise StoreError(f"cannot load embedder {args.model!r}: {error}") from None
             report, seconds = index_films(store, load_catalogue(args.limit).films, embedder)
-            print(f"insertadas {report.inserted}, actualizadas {report.updated}, sin cambios {report.unchanged}, "
-                  f"vacías {len(report.empty)} ({seconds:.1f} s de embeddings)")
+            print(report.describe(seconds))
         elif args.command == "check-embeddings":
             print(json.dumps(store.stats(), ensure_ascii=False, indent=2))
         else:

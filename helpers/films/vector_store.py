@@ -6,13 +6,22 @@ from pathlib import Path
 
 import numpy as np
 
-from helpers.retrieval import normalize_rows, top_k_indices
+from helpers.films.vectors import (
+    DTYPE,
+    CosineIndex,
+    StoreMismatchError,
+    as_matrix,
+    check_compatible,
+    describe_matrix,
+    film_fields,
+    from_bytes,
+    pending_rows,
+    rank_hits,
+    to_bytes,
+    upsert_action,
+)
 
-DTYPE = "float32"  # stored explicitly with every row, and used to read it back
-
-
-class StoreMismatchError(ValueError):
-    """A query or an insert made with another model or dimension than the store's."""
+__all__ = ["DTYPE", "AddReport", "MovieVectorStore", "StoreError", "StoreMismatchError", "connect"]
 
 
 class StoreError(ValueError):
@@ -31,6 +40,18 @@ class AddReport:
     updated: int = 0
     unchanged: int = 0
     empty: list[str] = field(default_factory=list)
+
+    def add(self, other: "AddReport") -> None:
+        """Count another report's rows into this one."""
+        self.inserted += other.inserted
+        self.updated += other.updated
+        self.unchanged += other.unchanged
+        self.empty += other.empty
+
+    def describe(self, seconds: float) -> str:
+        """One line for the user, in Spanish, as every add-embeddings command prints it."""
+        return (f"insertadas {self.inserted}, actualizadas {self.updated}, sin cambios {self.unchanged}, "
+                f"vacías {len(self.empty)} ({seconds:.1f} s de embeddings)")
 
 
 def connect(path: str | Path):
@@ -73,7 +94,7 @@ class MovieVectorStore:
         except StoreError:
             self.connection.close()
             raise
-        self._matrix_cache = self._unit_cache = None
+        self._matrix_cache = self._index_cache = None
 
     def _check_schema(self) -> None:
         for table, wanted in SCHEMA.items():
@@ -99,19 +120,14 @@ class MovieVectorStore:
 
     def check_compatible(self, model: str, dimension: int) -> None:
         """Raise StoreMismatchError unless model and dimension are this store's."""
-        if self.model is not None and (self.model, self.dimension) != (model, dimension):
-            raise StoreMismatchError(
-                f"{self.path} holds {self.dimension}-d vectors from {self.model!r}; got {dimension}-d "
-                f"from {model!r}. Use the same model, or another database file.")
+        check_compatible(self.model, self.dimension, model, dimension, str(self.path))
 
     def add_embeddings(self, rows, vectors: np.ndarray, model: str) -> AddReport:
         """Insert or update movies with their vectors in one transaction; skip empty descriptions.
 
         rows: dicts (or objects) with title, description and optional genre, year.
         """
-        vectors = np.asarray(vectors, dtype=DTYPE)
-        if vectors.ndim != 2:
-            raise ValueError(f"vectors must be a 2-d array, got shape {vectors.shape}")
+        vectors = as_matrix(vectors)
         self.check_compatible(model, vectors.shape[1])
         report = AddReport()
         with self.connection:  # one transaction: a failure midway leaves the previous state
@@ -121,28 +137,26 @@ class MovieVectorStore:
                 f"CREATE VIRTUAL TABLE IF NOT EXISTS vec_movies USING vec0("
                 f"embedding float[{vectors.shape[1]}] distance_metric=cosine)")
             for row, vector in zip(rows, vectors, strict=True):
-                self._upsert(_as_dict(row), vector, model, report)
-        self._matrix_cache = self._unit_cache = None
+                self._upsert(film_fields(row), vector, model, report)
+        self._matrix_cache = self._index_cache = None
         return report
 
     def _upsert(self, row: dict, vector: np.ndarray, model: str, report: AddReport) -> None:
-        title, description = row["title"], (row.get("description") or "").strip()
-        if not description:
-            report.empty.append(title)
-            return
-        blob = vector.tobytes()
+        title, description, blob = row["title"], row["description"], to_bytes(vector)
         existing = self.connection.execute(
             "SELECT id, description, embedding FROM movies WHERE title = ?", (title,)).fetchone()
-        genre = ", ".join(row["genres"]) if row.get("genres") else row.get("genre")
-        values = (description, genre or None, row.get("year"), blob, DTYPE, vector.shape[0], model)
-        if existing is None:
+        action = upsert_action(existing and existing[1:], description, blob)
+        values = (description, row["genre"], row["year"], blob, DTYPE, vector.shape[0], model)
+        if action == "empty":
+            report.empty.append(title)
+        elif action == "insert":
             cursor = self.connection.execute(
                 "INSERT INTO movies (description, genre, year, embedding, dtype, dimension, model, title) "
                 "VALUES (?, ?, ?, ?, ?, ?, ?, ?)", (*values, title))
             self.connection.execute("INSERT INTO vec_movies (rowid, embedding) VALUES (?, ?)",
                                     (cursor.lastrowid, blob))
             report.inserted += 1
-        elif existing[1] == description and existing[2] == blob:
+        elif action == "unchanged":
             report.unchanged += 1
         else:
             self.connection.execute(
@@ -153,9 +167,7 @@ class MovieVectorStore:
 
     def pending(self, rows: list) -> list:
         """The rows whose title is missing or whose description changed: only these need embedding."""
-        stored = dict(self.connection.execute("SELECT title, description FROM movies").fetchall())
-        return [row for row in rows
-                if stored.get(_as_dict(row)["title"]) != (_as_dict(row).get("description") or "").strip()]
+        return pending_rows(rows, dict(self.connection.execute("SELECT title, description FROM movies")))
 
     def retain(self, titles) -> int:
         """Delete the movies whose title is not in titles (one transaction); return how many."""
@@ -165,7 +177,7 @@ class MovieVectorStore:
             self.connection.executemany("DELETE FROM movies WHERE id = ?", stale)
             if stale:
                 self.connection.executemany("DELETE FROM vec_movies WHERE rowid = ?", stale)
-        self._matrix_cache = self._unit_cache = None
+        self._matrix_cache = self._index_cache = None
         return len(stale)
 
     def count(self) -> int:
@@ -177,17 +189,21 @@ class MovieVectorStore:
         if self._matrix_cache is None:
             rows = self.connection.execute(
                 "SELECT id, title, embedding, dtype, dimension FROM movies ORDER BY id").fetchall()
-            vectors = np.stack([np.frombuffer(blob, dtype=np.dtype(dtype)).reshape(dim)
-                                for _, _, blob, dtype, dim in rows]) if rows else np.zeros((0, 0), DTYPE)
+            vectors = np.stack([from_bytes(blob, dtype, dim, f"{self.path}: film {title!r}")
+                                for _, title, blob, dtype, dim in rows]) if rows else np.zeros((0, 0), DTYPE)
             self._matrix_cache = ([r[0] for r in rows], [r[1] for r in rows], vectors)
         return self._matrix_cache
 
+    def index(self) -> CosineIndex:
+        """The stored vectors as a CosineIndex (rows scaled to unit length once, then kept)."""
+        if self._index_cache is None:
+            _, titles, vectors = self.matrix()
+            self._index_cache = CosineIndex(titles, vectors)
+        return self._index_cache
+
     def unit_matrix(self) -> tuple[list[int], list[str], np.ndarray]:
         """Like matrix(), rows scaled to unit length once, so a query costs one product."""
-        if self._unit_cache is None:
-            ids, titles, vectors = self.matrix()
-            self._unit_cache = (ids, titles, normalize_rows(vectors) if len(ids) else vectors)
-        return self._unit_cache
+        return self.matrix()[0], self.index().titles, self.index().unit
 
     def search(self, query: np.ndarray, model: str, top_k: int = 10, backend: str = "sqlite-vec",
                exclude: str | None = None) -> list[tuple[str, float]]:
@@ -202,37 +218,22 @@ class MovieVectorStore:
                 "SELECT m.title, v.distance FROM (SELECT rowid, distance FROM vec_movies "
                 "WHERE embedding MATCH ? AND k = ? ORDER BY distance) v JOIN movies m ON m.id = v.rowid "
                 "ORDER BY v.distance", (query.tobytes(), top_k + extra)).fetchall()
-            results = [(title, 1.0 - distance) for title, distance in hits]
-        elif backend == "numpy":
-            _, titles, unit = self.unit_matrix()
-            scores = unit @ (query / (np.linalg.norm(query) or 1.0))
-            # A few more than asked, so ties at the cut are ordered like sqlite-vec's below.
-            best = top_k_indices(scores, top_k + extra + 5)
-            results = [(titles[i], float(scores[i])) for i in best]
-        else:
-            raise ValueError(f"backend must be 'sqlite-vec' or 'numpy', got {backend!r}")
-        # Equal scores (up to float noise between backends) are ordered by title, so ties agree.
-        results.sort(key=lambda hit: (-round(hit[1], 5), hit[0]))
-        return [hit for hit in results if hit[0] != exclude][:top_k]
+            return rank_hits([(title, 1.0 - distance) for title, distance in hits], top_k, exclude)
+        if backend == "numpy":
+            return self.index().search(query, top_k, exclude)
+        raise ValueError(f"backend must be 'sqlite-vec' or 'numpy', got {backend!r}")
 
     def stats(self, sample: int = 3) -> dict:
         """Counts, dimensions, dtypes, norms and a sample of rows (the 'check embeddings' command)."""
         _, titles, vectors = self.matrix()
-        norms = np.linalg.norm(vectors, axis=1) if len(titles) else np.zeros(0)
         kinds = self.connection.execute(
             "SELECT model, dimension, dtype, COUNT(*) FROM movies GROUP BY 1, 2, 3").fetchall()
-        return {"path": str(self.path), "movies": len(titles), "model": self.model, "dimension": self.dimension,
+        return {"path": str(self.path), **describe_matrix(titles, vectors, sample), "model": self.model,
+                "dimension": self.dimension,
                 "groups": [dict(zip(("model", "dimension", "dtype", "count"), k, strict=True)) for k in kinds],
-                "norm_min": float(norms.min()) if len(norms) else None,
-                "norm_max": float(norms.max()) if len(norms) else None,
                 "without_genre": self.connection.execute(
-                    "SELECT COUNT(*) FROM movies WHERE genre IS NULL").fetchone()[0],
-                "sample": titles[:sample]}
+                    "SELECT COUNT(*) FROM movies WHERE genre IS NULL").fetchone()[0]}
 
     def close(self) -> None:
         """Close the database file."""
         self.connection.close()
-
-
-def _as_dict(row) -> dict:
-    return row if isinstance(row, dict) else dict(vars(row))

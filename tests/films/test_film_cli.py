@@ -69,3 +69,15 @@ def test_the_store_raises_store_errors(tmp_path):
         MovieVectorStore(tmp_path / "nope.sqlite", create=False)
     with pytest.raises(StoreError, match="is a folder"):
         MovieVectorStore(tmp_path)
+
+
+def test_a_vector_written_as_float64_is_named_in_one_line(tmp_path):
+    import numpy as np
+
+    path = tmp_path / "movies.sqlite"
+    store = MovieVectorStore(path)
+    store.add_embeddings([{"title": "Vertigo", "description": "a detective"}], np.ones((1, 4)), "m")
+    store.close()
+    with sqlite3.connect(path) as connection:  # the seed's np.array(list).tobytes(): float64
+        connection.execute("UPDATE movies SET embedding = ?", (np.ones(4).tobytes(),))
+    assert_clear_failure(films("check-embeddings", "--db", path), "'Vertigo'", "written as float64")

@@ -1,0 +1,1 @@
+"""The films app: the Movie model, its three management commands and the page to ask for films."""

@@ -50,7 +50,7 @@ def train_persona(model, tokenizer, examples=PERSONA, steps: int = 10, learning_
         loss.backward()
         optimiser.step()
         optimiser.zero_grad()
-        losses.append(float(loss))
+        losses.append(float(loss.detach()))
     model.eval()
     return losses
 

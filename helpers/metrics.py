@@ -116,6 +116,12 @@ def bootstrap_interval(values, n_resamples: int = 2000, seed: int = 0, level: fl
     return (estimate, *bootstrap_bounds((values,), statistic, n_resamples, seed, level))
 
 
+def format_interval(values, digits: int = 2) -> str:
+    """'mean [low, high]' of an (estimate, low, high) triple, for a display table."""
+    mean, low, high = values
+    return f"{mean:.{digits}f} [{low:.{digits}f}, {high:.{digits}f}]"
+
+
 def paired_difference(a, b, n_resamples: int = 2000, seed: int = 0, level: float = 0.95) -> dict:
     """Mean per-unit difference a - b with its paired bootstrap interval; 'separated' when it excludes 0."""
     a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)

@@ -13,6 +13,9 @@ EXERCISE_SHEETS = {"05_chatbot_workshop"}
 # Parameters that must not be written into the executed notebook (papermill records injected
 # parameters in a cell and in its metadata): they reach the kernel through this variable instead.
 PRIVATE_ENV = "LLM_STUDIES_PRIVATE_PARAMETERS"
+# Parameters that name a private chat or person: run_notebook moves them to the private channel
+# itself, however the caller passes them.
+LEAK_PRONE = {"02_whatsapp_persona_chatbot": ("CHAT_FILE", "AUTHOR")}
 
 
 class NotebookFailed(RuntimeError):
@@ -60,6 +63,18 @@ def private_parameters() -> dict:
     return json.loads(os.environ.get(PRIVATE_ENV) or "{}")
 
 
+def papermill_injected(names, history) -> list[str]:
+    """Which of names a raw `papermill -p` wrote into this notebook: papermill's injected cell (its
+    first line '# Parameters') in the kernel's input history (IPython's In) assigns them."""
+    import re
+
+    found = set()
+    for source in history or []:
+        if isinstance(source, str) and source.lstrip().startswith("# Parameters"):
+            found |= {n for n in names if re.search(rf"^{n}\s*=", source, flags=re.M)}
+    return [n for n in names if n in found]
+
+
 def run_notebook(name: str, output_dir: str | Path | None = None, parameters: dict | None = None,
                  progress: bool = True, private: dict | None = None) -> Path:
     """Execute a notebook with papermill; return its output folder (holding metrics.json). `private`
@@ -72,6 +87,9 @@ def run_notebook(name: str, output_dir: str | Path | None = None, parameters: di
     clash = sorted(set(private or {}) & set(params))
     if clash:
         raise ValueError(f"{', '.join(clash)} given both as a parameter and as a private parameter")
+    moved = {key: params.pop(key) for key in LEAK_PRONE.get(name, ()) if key in params}
+    if moved:  # never written into the executed notebook, whoever passed them
+        private = {**(private or {}), **moved}
     previous = os.environ.get(PRIVATE_ENV)  # also how a command line passes them (README)
     if private is not None:
         os.environ[PRIVATE_ENV] = json.dumps(private)

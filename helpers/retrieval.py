@@ -68,11 +68,20 @@ class Chunk:
     text: str
     labels: tuple[str, ...]
     shares: tuple[float, ...] = ()
+    owners: tuple[str, ...] = ()  # the label of each word of text (empty when unknown)
 
     @property
     def majority(self) -> str:
         """The label holding most of the chunk's words (the first label when shares are unknown)."""
         return self.labels[max(range(len(self.shares)), key=self.shares.__getitem__)] if self.shares else self.labels[0]
+
+    def head(self, words: int) -> "Chunk":
+        """The chunk cut to its first `words` words, labels and shares counted on those alone (what a
+        prompt that shows only the start of each fragment really shows)."""
+        kept = self.text.split()[:words]
+        if not self.owners:
+            return Chunk(" ".join(kept), self.labels, self.shares)
+        return _labelled(kept, list(self.owners[:len(kept)]), 0, len(kept))
 
 
 def _document_words(sections) -> tuple[list[str], list[str]]:
@@ -89,7 +98,8 @@ def _labelled(words: list[str], owners: list[str], start: int, end: int) -> Chun
     for owner in owners[start:end]:
         counts[owner] = counts.get(owner, 0) + 1
     total = sum(counts.values())
-    return Chunk(" ".join(words[start:end]), tuple(counts), tuple(c / total for c in counts.values()))
+    return Chunk(" ".join(words[start:end]), tuple(counts), tuple(c / total for c in counts.values()),
+                 tuple(owners[start:end]))
 
 
 def chunk_labelled_words(sections, size: int, overlap: int) -> list[Chunk]:
@@ -137,12 +147,16 @@ def chunk_by_sections(sections, max_words: int) -> list[Chunk]:
         current: list[str] = []
         for sentence in re.split(r"(?<=[.!?])\s+", section.text):
             if current and len(" ".join(current + [sentence]).split()) > max_words:
-                chunks.append(Chunk(" ".join(current), (section.label,), (1.0,)))
+                chunks.append(_whole(" ".join(current), section.label))
                 current = []
             current.append(sentence)
         if current:
-            chunks.append(Chunk(" ".join(current), (section.label,), (1.0,)))
+            chunks.append(_whole(" ".join(current), section.label))
     return chunks
+
+
+def _whole(text: str, label: str) -> Chunk:
+    return Chunk(text, (label,), (1.0,), (label,) * len(text.split()))
 
 
 # --- Retrieval --------------------------------------------------------------------------------

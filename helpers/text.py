@@ -91,3 +91,14 @@ class TitleIndex:
             for row, key in enumerate(pending):
                 found[key] = self.titles[best[row]] if scores[row, best[row]] >= threshold else None
         return [found.get(key) for key in keys]
+
+
+# The most frequent function words of each language: enough to tell a paragraph's language apart.
+SPANISH_WORDS = {"el", "la", "los", "las", "que", "de", "una", "por", "para", "con", "se", "del", "es", "si"}
+ENGLISH_WORDS = {"the", "of", "is", "to", "and", "if", "a", "are", "for", "with", "be", "by", "that", "an"}
+
+
+def is_english(text: str) -> bool:
+    """True when the text holds more English function words than Spanish ones (ties: Spanish)."""
+    tokens = re.findall(r"\w+", text.lower())
+    return sum(t in ENGLISH_WORDS for t in tokens) > sum(t in SPANISH_WORDS for t in tokens)

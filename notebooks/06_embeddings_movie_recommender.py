@@ -94,7 +94,7 @@ from helpers.films.recommender import index_films, recommend, tfidf_vectors
 from helpers.films.vector_store import MovieVectorStore, StoreMismatchError
 from helpers.films.vectors import VectorBytesError, cosine, from_bytes, to_bytes
 from helpers.io import atomic_write_csv, atomic_write_json, save_figure
-from helpers.metrics import bootstrap_interval, genre_agreement, paired_difference, save_metrics
+from helpers.metrics import bootstrap_interval, format_interval, genre_agreement, paired_difference, save_metrics
 from helpers.registry import model_for
 from helpers.retrieval import Retriever, most_similar_pairs, nearest_neighbours, normalize_rows
 
@@ -102,12 +102,6 @@ NOTEBOOK = "06_embeddings_movie_recommender"
 ctx = set_up(NOTEBOOK, PROFILE, SEED, OUTPUT_DIR)
 pd.set_option("display.max_colwidth", 80)
 notebook_start = time.perf_counter()
-
-
-def cell(values) -> str:
-    mean, low, high = values
-    return f"{mean:.2f} [{low:.2f}, {high:.2f}]"
-
 
 # %% [markdown]
 # ## El catálogo
@@ -343,7 +337,7 @@ lifts = {method: genre_lift(nbrs, labelled_genres, k, min_films) for method, nbr
 genre_rows = {}
 for method, nbrs in neighbour_sets.items():
     old = genre_agreement(nbrs, labelled_genres, k)
-    genre_rows[method] = {"lift sin Drama (IC 95 %)": cell(bootstrap_interval(lifts[method]["per_film"], seed=SEED)),
+    genre_rows[method] = {"lift sin Drama (IC 95 %)": format_interval(bootstrap_interval(lifts[method]["per_film"], seed=SEED)),
                           "lift de Drama": round(lifts[method]["per_genre"].get("Drama", {}).get("lift", float("nan")), 2),
                           f"comparte algún género (precision@{k}, antigua)": round(old["precision"], 2)}
     if method != "TF-IDF":
@@ -387,8 +381,8 @@ chance_hit5 = float(np.mean([min(1.0, 5 * len(r["expected"]) / len(titles)) for 
 language = {model: language_summary([r for r in prompt_rows if r["modelo"] == model], SEED)
             for model in dict.fromkeys(r["modelo"] for r in prompt_rows)}
 prompt_table = pd.DataFrame({model: {
-    "hit@5 es": cell(s["es"]["hit@5"]), "hit@5 en": cell(s["en"]["hit@5"]),
-    "MRR es": cell(s["es"]["mrr"]), "MRR en": cell(s["en"]["mrr"]),
+    "hit@5 es": format_interval(s["es"]["hit@5"]), "hit@5 en": format_interval(s["en"]["hit@5"]),
+    "MRR es": format_interval(s["es"]["mrr"]), "MRR en": format_interval(s["en"]["mrr"]),
     "MRR es − en (pareada)": f"{s['es-en']['mrr']['mean']:+.2f} [{s['es-en']['mrr']['low']:+.2f}, {s['es-en']['mrr']['high']:+.2f}]",
 } for model, s in language.items() if "es-en" in s}).T
 print(f"Consultas por idioma: {language[embedder_names[0]]['es']['prompts']}; azar hit@5 ≈ {chance_hit5:.3f}")

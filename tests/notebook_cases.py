@@ -51,8 +51,14 @@ def check_rag(metrics: dict) -> None:
     assert metrics["unnormalised_differ_share"] > 0
     assert metrics["answered_in_manual"] == 10 and metrics["answered_outside"] == 2
     (outcomes,) = metrics["citation_outcomes"].values()
-    shares = [outcomes[k][0] for k in ("supported", "unsupported", "no_citation", "wrong_refusal")]
-    assert abs(sum(shares) - 1) < 1e-9 and 0 <= outcomes["correct_refusal"][0] <= 1
+    shares = [outcomes[k][0] for k in ("supported", "unsupported", "no_citation")]
+    # Refusals are split by whether the prompt held the answer; each rate is over its own group.
+    refusals = sum((outcomes[k][0] if outcomes[k] else 0) * outcomes[n]
+                   for k, n in (("wrong_refusal", "gold_shown"), ("justified_refusal", "gold_missing")))
+    assert outcomes["gold_shown"] + outcomes["gold_missing"] == outcomes["in_manual"] == 10
+    assert abs(sum(shares) + refusals / outcomes["in_manual"] - 1) < 1e-9 and 0 <= outcomes["correct_refusal"][0] <= 1
+    assert metrics["headline_multilingual_minus_bm25"]["embedder"] == "use-multilingual-v3"
+    assert metrics["english_only_embedders"] == ["all-MiniLM-L6-v2"]
     assert metrics["judge_probes_pass"] is True and metrics["english_chunks"] > 100
 
 
@@ -74,6 +80,10 @@ def check_whatsapp(metrics: dict) -> None:
         assert all(0 <= low <= share <= high <= 1 for share, low, high in cells.values())
         assert cells["real (techo)"][0] > 0.8  # the demo's personas are told apart on real replies
     assert len(metrics["style"]) == 6 and metrics["attribution_chance"] == 0.5
+    assert metrics["persons_trained"] == ["persona_1", "persona_2"] and metrics["generator_comparison"] is None
+    assert "pooled" in metrics["perplexity_definition"]
+    # Reloaded from disk (adapter + tokenizer, and the merged copy), the model scores replies as in memory.
+    assert metrics["reload"]["adapter_max_nll_difference"] < 1e-3 and metrics["reload"]["merged_max_nll_difference"] < 0.05
 
 
 def check_sentiment(metrics: dict) -> None:
@@ -150,7 +160,7 @@ CASES = {
         "parameters": {"MAX_STEPS": 2, "BATCH_SIZE": 1, "GRAD_ACCUM": 1, "N_EVAL": 4, "N_SAMPLES": 2,
                        "PREDEFINED_PROMPTS": ["Hola, ¿qué tal estás?"], "MAX_NEW_TOKENS": 12, "MAX_LENGTH": 128},
         "check": check_whatsapp,
-        "files": ["loss.png", "style.png"],
+        "files": ["loss.png", "style.png", "adapter_1/tokenizer.json", "merged_1/config.json"],
     },
     "03_lora_sentiment": {
         "parameters": {"N_TRAIN": {"local": {"encoder": 200, "encoder_alt": 64}, "gpu": {"encoder": 200, "encoder_alt": 64}},

@@ -35,6 +35,11 @@ def attributed_share(attributor, texts: list[str], to_a: bool, seed: int = 0) ->
     return bootstrap_interval(hits, seed=seed)
 
 
+# The style table's rows in Spanish: the rates are shares of messages, not counts per message.
+STYLE_LABELS = {"chars_per_message": "caracteres por mensaje", "messages_per_turn": "mensajes por turno",
+                "question_rate": "mensajes con «?» (proporción)", "emoji_rate": "mensajes con emoji (proporción)",
+                "lowercase_rate": "mensajes en minúsculas (proporción)", "distinct_1": "distinct-1",
+                "distinct_2": "distinct-2"}
 STATS = ("chars_per_message", "messages_per_turn", "question_rate", "emoji_rate", "lowercase_rate",
          "distinct_1", "distinct_2")
 

@@ -36,20 +36,29 @@ def _texts(tokenizer, row: dict) -> tuple[str, str]:
             chat_prompt(tokenizer, row["prompt"] + row["completion"], add_generation_prompt=False))
 
 
-def reply_nll(model, tokenizer, rows: list[dict], max_length: int = 512, desc: str = "Perplejidad") -> np.ndarray:
-    """Mean negative log-likelihood per token of each row's completion given its prompt (nats)."""
+def reply_nll(model, tokenizer, rows: list[dict], max_length: int = 512,
+              desc: str = "Perplejidad") -> tuple[np.ndarray, np.ndarray]:
+    """(mean negative log-likelihood per token of each row's completion given its prompt, in nats;
+    the number of tokens scored in each)."""
     from tqdm.auto import tqdm
 
     from helpers.training import completion_nll
 
     model.eval()
-    values = []
+    values, counts = [], []
     for row in tqdm(rows, desc=desc, unit="respuesta", disable=len(rows) < 2):
         nll, tokens = completion_nll(model, tokenizer, *_texts(tokenizer, row), max_length)
         if tokens == 0:
             raise ValueError("a reply with no token to score: MAX_LENGTH is too short for the reply")
         values.append(nll)
-    return np.asarray(values)
+        counts.append(tokens)
+    return np.asarray(values), np.asarray(counts, dtype=float)
+
+
+def pooled_nll(nll, tokens) -> float:
+    """NLL per token over every scored token of the replies (a long reply weighs by its length)."""
+    nll, tokens = np.asarray(nll, dtype=float), np.asarray(tokens, dtype=float)
+    return float((nll * tokens).sum() / tokens.sum())
 
 
 def generate_replies(model, tokenizer, rows: list[dict], max_new_tokens: int, repetition_penalty: float,
@@ -66,18 +75,29 @@ def generate_replies(model, tokenizer, rows: list[dict], max_new_tokens: int, re
     return [own_turn(text) for text in output.texts]
 
 
-def perplexity_cell(nll: np.ndarray, seed: int = 0) -> tuple[float, float, float]:
-    """(perplexity, low, high): exp of the mean per-reply NLL and its bootstrap interval over replies."""
-    from helpers.metrics import bootstrap_interval
+def perplexity_cell(nll: np.ndarray, tokens: np.ndarray, seed: int = 0) -> tuple[float, float, float]:
+    """(perplexity per token, low, high): exp of the NLL pooled over every scored token of the
+    replies, with a bootstrap interval that resamples replies."""
+    from helpers.metrics import bootstrap_bounds
 
-    mean, low, high = bootstrap_interval(nll, seed=seed)
-    return math.exp(mean), math.exp(low), math.exp(high)
+    estimate = pooled_nll(nll, tokens)
+    if len(nll) < 2 or np.ptp(nll) == 0:
+        return (math.exp(estimate),) * 3
+    low, high = bootstrap_bounds((np.asarray(nll), np.asarray(tokens)), pooled_nll, seed=seed, paired=True)
+    return math.exp(estimate), math.exp(low), math.exp(high)
 
 
-def persona_effect(nll_matching: np.ndarray, nll_other: np.ndarray, seed: int = 0) -> dict:
-    """Non-matching minus matching adapter NLL on the same replies (nats per token; > 0: the person's
-    own adapter predicts them better), with a paired bootstrap interval; ratio = perplexity ratio."""
-    from helpers.metrics import paired_difference
+def persona_effect(nll_matching: np.ndarray, nll_other: np.ndarray, tokens: np.ndarray, seed: int = 0) -> dict:
+    """Non-matching minus matching adapter pooled NLL per token on the same replies (> 0: the
+    person's own adapter predicts them better), with a paired bootstrap over replies; ratio = the
+    perplexity ratio."""
+    from helpers.metrics import bootstrap_bounds
 
-    difference = paired_difference(nll_other, nll_matching, seed=seed)
-    return {**difference, "perplexity_ratio": math.exp(difference["mean"])}
+    def difference(other, matching, counts):
+        return pooled_nll(other, counts) - pooled_nll(matching, counts)
+
+    mean = difference(nll_other, nll_matching, tokens)
+    data = (np.asarray(nll_other), np.asarray(nll_matching), np.asarray(tokens))
+    low, high = (mean, mean) if len(tokens) < 2 else bootstrap_bounds(data, difference, seed=seed, paired=True)
+    return {"mean": mean, "low": low, "high": high, "n": int(len(tokens)), "separated": bool(low > 0 or high < 0),
+            "perplexity_ratio": math.exp(mean)}

@@ -65,7 +65,8 @@ def judge_answer(answer: str, fragments: list[str], gold: list[bool], in_manual:
     A citation [Contexto N] is *supported* when fragment N is a gold fragment for the question
     (gold[N-1]) and at least `threshold` of the answer's content words (at least `min_words` of
     them) are in it. Outcomes: in the manual: 'supported', 'unsupported' (cites, none supported),
-    'no_citation', 'wrong_refusal'; outside it: 'correct_refusal' (the refusal and nothing cited),
+    'no_citation', 'wrong_refusal' (a gold fragment was shown), 'justified_refusal' (none was: the
+    prompt did not hold the answer); outside it: 'correct_refusal' (the refusal and nothing cited),
     'answered_outside'. A refusal that cites is never a correct refusal."""
     if len(gold) != len(fragments):
         raise ValueError(f"gold has {len(gold)} flags for {len(fragments)} fragments")
@@ -80,7 +81,7 @@ def judge_answer(answer: str, fragments: list[str], gold: list[bool], in_manual:
     if not in_manual:
         outcome = "correct_refusal" if refused and not check["cited"] else "answered_outside"
     elif refused:
-        outcome = "wrong_refusal"
+        outcome = "wrong_refusal" if any(gold) else "justified_refusal"
     elif not check["cited"]:
         outcome = "no_citation"
     else:
@@ -89,7 +90,8 @@ def judge_answer(answer: str, fragments: list[str], gold: list[bool], in_manual:
             "refused": refused, "cited": check["cited"], "content_words": words}
 
 
-OUTCOMES = ("supported", "unsupported", "no_citation", "wrong_refusal", "correct_refusal", "answered_outside")
+OUTCOMES = ("supported", "unsupported", "no_citation", "wrong_refusal", "justified_refusal", "correct_refusal",
+            "answered_outside")
 
 
 def check_citations(answer: str, fragments: list[str]) -> dict:

@@ -8,6 +8,9 @@ import numpy as np
 from helpers.rag.answers import OUTCOMES, build_prompt, judge_answer
 
 REMOTE_CODE_MODELS = ("jinaai/",)  # models whose architecture lives in Hub code, not in transformers
+# Sentence encoders trained on English text only: a weak reference on the Spanish manual, not a rival.
+ENGLISH_ONLY_EMBEDDERS = {"all-MiniLM-L6-v2", "all-mpnet-base-v2", "sentence-transformers/all-MiniLM-L6-v2",
+                          "sentence-transformers/all-mpnet-base-v2"}
 
 
 def remote_code_refusal(name: str, trust_remote_code: bool) -> str | None:
@@ -21,8 +24,10 @@ def remote_code_refusal(name: str, trust_remote_code: bool) -> str | None:
 
 
 def answer_questions(model, tokenizer, items: list[dict], fragments: dict[str, list[str]], cache: Path,
-                     max_new_tokens: int = 48, batch_size: int = 4, label: str = "Respuestas") -> tuple[dict, dict]:
-    """Generate an answer per question from its fragments, `batch_size` prompts at a time.
+                     max_new_tokens: int = 48, batch_size: int = 4, label: str = "Respuestas",
+                     temperature: float = 0.0) -> tuple[dict, dict]:
+    """Generate an answer per question from its fragments, `batch_size` prompts at a time (greedy, or
+    sampled at `temperature` with generate's default top-k, as the original's call does).
 
     Every batch is written to `cache` (a JSON file that the caller keys by all settings), so an
     interrupted run resumes where it stopped. Returns (answers by question, {tokens, seconds})."""
@@ -37,7 +42,7 @@ def answer_questions(model, tokenizer, items: list[dict], fragments: dict[str, l
     for batch in tqdm(batches, desc=label, unit="lote"):
         prompts = [build_prompt(q["question"], fragments[q["question"]]) for q in batch]
         output = generate(model, tokenizer, prompts, max_new_tokens=max_new_tokens, batch_size=batch_size,
-                          progress=False)
+                          temperature=temperature, progress=False)
         state["answers"].update({q["question"]: text for q, text in zip(batch, output.texts, strict=True)})
         state["tokens"] += output.new_tokens
         state["seconds"] += output.seconds
@@ -49,21 +54,29 @@ def judge_all(answers: dict[str, str], items: list[dict], fragments: dict[str, l
               gold: dict[str, list[bool]], threshold: float = 0.5) -> list[dict]:
     """judge_answer for every question (the same fragments the generator saw)."""
     return [{"question": q["question"], "in_manual": q["in_manual"], "answer": answers[q["question"]],
-             **judge_answer(answers[q["question"]], fragments[q["question"]], gold[q["question"]],
+             "gold_shown": any(gold[q["question"]]), **judge_answer(answers[q["question"]], fragments[q["question"]], gold[q["question"]],
                             q["in_manual"], threshold)} for q in items]
 
 
 def outcome_summary(judged: list[dict], seed: int = 0) -> dict:
-    """Separate rates with 95% intervals: supported (over in-manual questions), unsupported,
-    without citation, wrong refusals; correct refusals over out-of-manual questions; plus the
+    """Separate rates with 95% intervals: supported, unsupported and without citation over in-manual
+    questions; refusals split by whether a fragment shown held the answer (wrong over those that
+    did, justified over those that did not); correct refusals over out-of-manual questions; plus the
     number of unsupported citations."""
     from helpers.metrics import bootstrap_interval
 
     inside = [row for row in judged if row["in_manual"]]
     outside = [row for row in judged if not row["in_manual"]]
+    shown = [row for row in inside if row["gold_shown"]]
+    missing = [row for row in inside if not row["gold_shown"]]
     summary = {}
-    for outcome in ("supported", "unsupported", "no_citation", "wrong_refusal"):
+    for outcome in ("supported", "unsupported", "no_citation"):
         summary[outcome] = bootstrap_interval([row["outcome"] == outcome for row in inside], seed=seed)
+    # None where no question falls in the group (a small run may show every answer, or none)
+    summary["wrong_refusal"] = bootstrap_interval([row["refused"] for row in shown], seed=seed) if shown else None
+    summary["justified_refusal"] = (bootstrap_interval([row["refused"] for row in missing], seed=seed)
+                                    if missing else None)
+    summary["gold_shown"], summary["gold_missing"] = len(shown), len(missing)
     summary["correct_refusal"] = bootstrap_interval([row["outcome"] == "correct_refusal" for row in outside],
                                                     seed=seed)
     summary["unsupported_citations"] = int(sum(len(row["unsupported_citations"]) for row in judged))
@@ -77,10 +90,11 @@ def plot_outcomes(counts: dict[str, dict[str, int]], path: Path, title: str) -> 
 
     from helpers.io import atomic_write_bytes
 
-    colours = dict(zip(OUTCOMES, ["tab:green", "tab:orange", "tab:gray", "tab:red", "tab:blue", "tab:purple"],
-                       strict=True))
+    colours = dict(zip(OUTCOMES, ["tab:green", "tab:orange", "tab:gray", "tab:red", "tab:olive", "tab:blue",
+                                  "tab:purple"], strict=True))
     names = {"supported": "cita apoyada", "unsupported": "cita sin apoyo", "no_citation": "sin cita",
-             "wrong_refusal": "rechazo indebido", "correct_refusal": "rechazo correcto",
+             "wrong_refusal": "rechazo indebido", "justified_refusal": "rechazo sin la respuesta en el prompt",
+             "correct_refusal": "rechazo correcto",
              "answered_outside": "responde fuera del manual"}
     fig, ax = plt.subplots(figsize=(9, 0.7 * len(counts) + 1.6))
     for row, outcome_counts in enumerate(counts.values()):

@@ -53,7 +53,7 @@ def sample_negatives(target: str, ranked_items: list[str], excluded: set[str], s
 
 def candidates_for(data: RedialData, dialogue: Dialogue, ranked_items: list[str], seed: int,
                    n: int = NEGATIVES) -> list[str]:
-    """The target first, then its negatives (the order scored; ranking breaks ties at random, not by it)."""
+    """The target first, then its negatives (the order scored; a tie with the target counts at its expected place)."""
     target = next(i for i in dialogue.rec_items if i in data.item_map)
     excluded = known_items(data, dialogue) - {target}
     negatives = sample_negatives(target, ranked_items, excluded, seed, n)
@@ -160,20 +160,27 @@ def score_titles_separately(model, tokenizer, prompt: str, titles: list[str]) ->
     return np.array(scores)
 
 
-def target_rank(scores, seed: int = 0) -> int:
-    """0-based rank of candidate 0 (the target) by descending score; ties broken at random (seeded)."""
+def target_rank(scores) -> tuple[int, int]:
+    """(candidates scored above the target, candidates tied with it): the target is candidate 0."""
     scores = np.asarray(scores, dtype=float)
     if np.isnan(scores).any():
         raise ValueError("candidate scores contain NaN")
-    higher = int((scores > scores[0]).sum())
-    ties = int((scores == scores[0]).sum()) - 1
-    return higher + (random.Random(seed).randint(0, ties) if ties else 0)
+    return int((scores > scores[0]).sum()), int((scores == scores[0]).sum()) - 1
 
 
 def rank_metrics(rank: int) -> dict:
     """Recall@5, Recall@10 and NDCG@10 of one relevant item at a 0-based rank."""
     return {"recall@5": float(rank < 5), "recall@10": float(rank < 10),
             "ndcg@10": 1 / math.log2(rank + 2) if rank < 10 else 0.0}
+
+
+def expected_rank_metrics(scores) -> dict:
+    """rank_metrics averaged over every position the target can take among its ties, exactly: a tie
+    is neither a hit nor a miss but its share of both (integer popularity counts and zero similarities
+    tie often). Also the expected 0-based rank, as 'puesto'."""
+    higher, ties = target_rank(scores)
+    rows = [rank_metrics(higher + offset) for offset in range(ties + 1)]
+    return {"puesto": higher + ties / 2, **{k: float(np.mean([row[k] for row in rows])) for k in rows[0]}}
 
 
 def chance_metrics(candidates: int = NEGATIVES + 1) -> dict:

@@ -99,13 +99,23 @@ class ItemSimilarity:
         self.similarity = (matrix.T @ matrix) / np.outer(norms, norms)
         np.fill_diagonal(self.similarity, 0)
 
+    def summed(self, seeds: list[str]) -> np.ndarray | None:
+        """Each known item's similarity summed over the seed items (a repeated seed counts again);
+        None when no seed is known."""
+        rows = [self.position[s] for s in seeds if s in self.position]
+        return self.similarity[rows].sum(axis=0) if rows else None
+
+    def scores(self, seeds: list[str], items: list[str]) -> list[float]:
+        """The summed similarity of each given item to the seeds (0 for an unknown item or no seed)."""
+        summed = self.summed(seeds)
+        return [float(summed[self.position[i]]) if summed is not None and i in self.position else 0.0 for i in items]
+
     def recommend(self, seeds: list[str], exclude: set, n: int = 10) -> list[str]:
         """Items most similar, in sum, to the seed items; excluded ones left out."""
-        rows = [self.position[s] for s in seeds if s in self.position]
-        if not rows:
+        summed = self.summed(seeds)
+        if summed is None:
             return []
-        scores = self.similarity[rows].sum(axis=0)
-        order = np.argsort(-scores, kind="stable")
+        order = np.argsort(-summed, kind="stable")
         return [self.items[k] for k in order if self.items[k] not in exclude][:n]
 
 

@@ -49,18 +49,24 @@ def correctness(rows: list[dict], split: str, true) -> np.ndarray:
     return np.mean([np.asarray(row["splits"][split]["predicted"]) == true for row in rows], axis=0)
 
 
-def accuracy_interval(rows: list[dict], split: str, true, seed: int = 0) -> tuple[float, float, float]:
-    """Accuracy over seeds with its BCa bootstrap interval over reviews."""
-    return bootstrap_interval(correctness(rows, split, true), seed=seed)
+def accuracy_interval(rows: list[dict], split: str, true, seed: int = 0, groups=None) -> tuple[float, float, float]:
+    """Accuracy over seeds with its BCa bootstrap interval: over whole movies when `groups` gives each
+    review's movie (sentences of a movie correlate, so this is the honest one), else over reviews."""
+    values = correctness(rows, split, true)
+    if groups is None:
+        return bootstrap_interval(values, seed=seed)
+    found = movie_bootstrap(values, groups, seed=seed)
+    return found["mean"], found["low"], found["high"]
 
 
-def movie_bootstrap(differences, groups, n_resamples: int = 2000, seed: int = 0, level: float = 0.95) -> dict:
-    """Mean per-review difference with a BCa interval that resamples whole movies (reviews of a movie correlate)."""
-    differences, groups = np.asarray(differences, dtype=float), np.asarray(groups)
-    if differences.shape != groups.shape:
-        raise ValueError(f"one movie per review is needed: {differences.shape} differences, {groups.shape} movies")
+def movie_bootstrap(values, groups, n_resamples: int = 2000, seed: int = 0, level: float = 0.95) -> dict:
+    """Mean of per-review values (a difference, or correctness) with a BCa interval that resamples
+    whole movies, each with all its reviews (reviews of a movie correlate)."""
+    values, groups = np.asarray(values, dtype=float), np.asarray(groups)
+    if values.shape != groups.shape:
+        raise ValueError(f"one movie per review is needed: {values.shape} values, {groups.shape} movies")
     names, index = np.unique(groups, return_inverse=True)
-    sums, counts = np.bincount(index, weights=differences), np.bincount(index).astype(float)
+    sums, counts = np.bincount(index, weights=values), np.bincount(index).astype(float)
     mean = float(sums.sum() / counts.sum())
     if len(names) < 2 or np.ptp(sums / counts) == 0:
         return {"mean": mean, "low": mean, "high": mean, "movies": int(len(names)), "separated": mean != 0}

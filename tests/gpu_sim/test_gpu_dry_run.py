@@ -11,6 +11,8 @@ GPU_OVERRIDES = {
     # Phi-3.5 in 4 bits builds the bitsandbytes config and loads the twin quantised on CPU.
     "04_rag_bash_manual": {"EMBEDDER_ROLES": ["embedder"], "GENERATORS": [["generator", 0], ["generator_alt", 4]]},
     "06_embeddings_movie_recommender": {"EMBEDDER_ROLES": {"gpu": ["embedder", "embedder_multilingual"]}},
+    # The original's three generators (GPT-2, SmolLM3, Phi-3 twins), each tuned and released in turn.
+    "02_whatsapp_persona_chatbot": {"COMPARE_GENERATORS": True},
 }
 NOTEBOOKS = [name for name, case in CASES.items() if "parameters" in case]
 
@@ -25,3 +27,7 @@ def test_notebook_runs_with_gpu_profile_on_twins(name, tmp_path, twins_dir, monk
     output_dir = run_notebook(name, tmp_path / name, parameters, progress=False)
     metrics = read_metrics(output_dir)
     assert metrics["profile"] == "gpu"
+    if name == "02_whatsapp_persona_chatbot":  # three generators compared, each with its own intervals
+        assert len(metrics["generator_comparison"]) == 3
+        assert all(low <= value <= high for r in metrics["generator_comparison"].values()
+                   for value, low, high in r.values())

@@ -14,6 +14,7 @@ from helpers.persona.evaluation import (
     is_plain,
     perplexity_cell,
     persona_effect,
+    pooled_nll,
     reply_nll,
 )
 
@@ -44,12 +45,13 @@ def test_reply_nll_scores_only_the_reply_in_both_formats(tiny_causal_lm, plain_t
     model, tokenizer = tiny_causal_lm
     for tok in (tokenizer, plain_tokenizer):
         rows = [as_example(EXAMPLE, "Ana", tok), as_example({**EXAMPLE, "context": "Luis: otra cosa"}, "Ana", tok)]
-        values = reply_nll(model, tok, rows, max_length=512)
-        assert values.shape == (2,) and np.all(np.isfinite(values)) and np.all(values > 0)
+        values, tokens = reply_nll(model, tok, rows, max_length=512)
+        assert values.shape == tokens.shape == (2,) and np.all(np.isfinite(values)) and np.all(values > 0)
+        assert tokens[0] == tokens[1] > 0  # the same reply in both rows: the same tokens scored
         # A longer context changes the prompt, not which tokens are scored: a random model gives
         # similar (not equal) values; truncating the context keeps the reply scored.
-        short = reply_nll(model, tok, rows[:1], max_length=12)
-        assert short.shape == (1,) and math.isfinite(short[0])
+        short, short_tokens = reply_nll(model, tok, rows[:1], max_length=12)
+        assert short.shape == (1,) and math.isfinite(short[0]) and short_tokens[0] > 0
 
 
 def test_plain_generation_stops_at_the_end_marker_and_cuts_other_speakers(tiny_causal_lm, plain_tokenizer):
@@ -61,16 +63,26 @@ def test_plain_generation_stops_at_the_end_marker_and_cuts_other_speakers(tiny_c
 
 def test_persona_effect_and_perplexity_cells():
     rng = np.random.default_rng(0)
-    own = rng.normal(3.0, 0.2, 40)
-    effect = persona_effect(own, own + 0.5 + rng.normal(0, 0.05, 40))
+    own, tokens = rng.normal(3.0, 0.2, 40), rng.integers(5, 30, 40).astype(float)
+    effect = persona_effect(own, own + 0.5 + rng.normal(0, 0.05, 40), tokens)
     assert effect["separated"] and 0.4 < effect["mean"] < 0.6 and effect["perplexity_ratio"] == pytest.approx(
         math.exp(effect["mean"]))
-    null = persona_effect(own, own + rng.normal(0, 0.2, 40))
+    null = persona_effect(own, own + rng.normal(0, 0.2, 40), tokens)
     assert not null["separated"] and null["low"] < 0 < null["high"]
-    with pytest.raises(ValueError, match="one value per unit"):
-        persona_effect(own, own[:-1])  # replies must be the same in both arms
-    value, low, high = perplexity_cell(own)
-    assert low <= value <= high and value == pytest.approx(math.exp(own.mean()))
+    with pytest.raises(ValueError):
+        persona_effect(own, own[:-1], tokens)  # replies must be the same in both arms
+    value, low, high = perplexity_cell(own, tokens)
+    assert low <= value <= high and value == pytest.approx(math.exp(pooled_nll(own, tokens)))
+
+
+def test_perplexity_pools_the_tokens_instead_of_averaging_per_reply_means():
+    """The old figure was exp of the mean of per-reply means: a 2-token reply weighed as much as a
+    50-token one. Per token means every token counts once."""
+    nll, tokens = np.array([1.0, 5.0]), np.array([50.0, 2.0])  # a long easy reply, a short hard one
+    assert perplexity_cell(nll, tokens)[0] == pytest.approx(math.exp((50 * 1 + 2 * 5) / 52))
+    assert perplexity_cell(nll, tokens)[0] != pytest.approx(math.exp(nll.mean()))  # the old definition
+    effect = persona_effect(np.array([1.0, 1.0]), np.array([1.0, 3.0]), np.array([50.0, 2.0]))
+    assert effect["mean"] == pytest.approx(4 / 52)
 
 
 INFORMAL = ["jaja siii <SEP> q guay 😂", "vale vale <SEP> nos vemos", "buah q sueño 😴", "oye <SEP> vienes? jaja"]

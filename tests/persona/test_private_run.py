@@ -37,8 +37,9 @@ def secrets_of(path) -> list[str]:
 def test_private_run_writes_nothing_private(tmp_path):
     (tmp_path / "in").mkdir()
     export = _private_export(tmp_path / "in")
-    out = run_notebook("02_whatsapp_persona_chatbot", tmp_path / "out", SMALL, progress=False,
-                       private={"CHAT_FILE": str(export), "AUTHOR": NAME})
+    # Passed as ordinary parameters, as a user would: run_notebook itself keeps them out of the notebook.
+    out = run_notebook("02_whatsapp_persona_chatbot", tmp_path / "out",
+                       {**SMALL, "CHAT_FILE": str(export), "AUTHOR": NAME}, progress=False)
     metrics = read_metrics(out)
     assert metrics["private_chat"] is True and metrics["people"] == 2 and min(metrics["train_examples"].values()) > 10
     secrets = secrets_of(export)
@@ -50,3 +51,31 @@ def test_private_run_writes_nothing_private(tmp_path):
     (out / "trainer").mkdir(exist_ok=True)
     (out / "trainer" / "log.txt").write_text("ejemplo: apunta mi correo [correo]; de xiomara", encoding="utf-8")
     assert find_leaks(out, secrets) == ["trainer/log.txt: 'Xiomara'"]
+
+
+def test_a_raw_papermill_injection_of_a_private_name_is_detected():
+    from helpers.notebook_runner import papermill_injected
+
+    history = ["", "PROFILE = 'local'\nCHAT_FILE = ''", '# Parameters\nCHAT_FILE = "data/private/chat.txt"\nMAX_STEPS = 2\n']
+    assert papermill_injected(("CHAT_FILE", "AUTHOR"), history) == ["CHAT_FILE"]
+    assert papermill_injected(("CHAT_FILE", "AUTHOR"), history[:2]) == []  # the parameters cell itself is not an injection
+    assert papermill_injected(("CHAT_FILE",), None) == []
+
+
+def test_run_notebook_moves_the_leak_prone_parameters_to_the_private_channel(monkeypatch, tmp_path):
+    import papermill
+
+    import helpers.notebook_runner as runner
+
+    seen = {}
+
+    def fake_execute(source, target, parameters, **kwargs):  # what papermill would write into the notebook
+        import os
+        seen.update(parameters=parameters, private=os.environ.get(runner.PRIVATE_ENV))
+
+    monkeypatch.setattr(papermill, "execute_notebook", fake_execute)
+    runner.run_notebook("02_whatsapp_persona_chatbot", tmp_path, {"CHAT_FILE": "x.txt", "AUTHOR": "Xio", "MAX_STEPS": 1})
+    assert "CHAT_FILE" not in seen["parameters"] and "AUTHOR" not in seen["parameters"]
+    assert seen["parameters"]["MAX_STEPS"] == 1 and '"CHAT_FILE": "x.txt"' in seen["private"]
+    runner.run_notebook("00_template", tmp_path, {"AUTHOR": "x"})  # other notebooks keep their parameters
+    assert seen["parameters"]["AUTHOR"] == "x" and seen["private"] is None

@@ -57,19 +57,34 @@ def test_overlap_ignores_citations_and_the_prompt_wording():
     assert overlap("[Contexto 1]", FRAGMENTS[0]) is None
 
 
+def _row(outcome, in_manual=True, gold_shown=True, unsupported=()):
+    return {"in_manual": in_manual, "outcome": outcome, "gold_shown": gold_shown, "unsupported_citations": list(unsupported),
+            "refused": outcome.endswith("refusal")}
+
+
 def test_outcome_summary_counts_each_outcome_over_its_own_questions(tmp_path):
-    judged = [{"in_manual": True, "outcome": "supported", "unsupported_citations": []},
-              {"in_manual": True, "outcome": "unsupported", "unsupported_citations": [2, 3]},
-              {"in_manual": True, "outcome": "wrong_refusal", "unsupported_citations": []},
-              {"in_manual": True, "outcome": "no_citation", "unsupported_citations": []},
-              {"in_manual": False, "outcome": "correct_refusal", "unsupported_citations": []},
-              {"in_manual": False, "outcome": "answered_outside", "unsupported_citations": [1]}]
+    judged = [_row("supported"), _row("unsupported", unsupported=[2, 3]), _row("wrong_refusal"), _row("no_citation"),
+              _row("correct_refusal", in_manual=False, gold_shown=False),
+              _row("answered_outside", in_manual=False, gold_shown=False, unsupported=[1])]
     summary = outcome_summary(judged)
     assert [summary[k][0] for k in ("supported", "unsupported", "no_citation", "wrong_refusal")] == [0.25] * 4
+    assert summary["justified_refusal"] is None and (summary["gold_shown"], summary["gold_missing"]) == (4, 0)
     assert summary["correct_refusal"][0] == 0.5 and summary["unsupported_citations"] == 3
     assert (summary["in_manual"], summary["outside"]) == (4, 2)
     plot_outcomes({"a": {"supported": 1, "wrong_refusal": 2}}, tmp_path / "c.png", "t")
     assert (tmp_path / "c.png").read_bytes()[:4] == b"\x89PNG"
+
+
+def test_refusing_when_no_fragment_shown_holds_the_answer_is_not_a_wrong_refusal():
+    """The old rule counted every refusal of an in-manual question as wrong, even when none of the
+    fragments in the prompt held the answer: then refusing is right."""
+    assert judge(REFUSAL, gold=[False, False])["outcome"] == "justified_refusal"
+    assert judge(REFUSAL, gold=[True, False])["outcome"] == "wrong_refusal"
+    judged = [_row("wrong_refusal"), _row("supported"), _row("justified_refusal", gold_shown=False),
+              _row("justified_refusal", gold_shown=False), _row("no_citation", gold_shown=False)]
+    summary = outcome_summary(judged)
+    assert summary["wrong_refusal"][0] == 0.5  # 1 of the 2 questions whose prompt held the answer
+    assert summary["justified_refusal"][0] == pytest.approx(2 / 3) and summary["gold_missing"] == 3
 
 
 def test_jina_needs_an_explicit_opt_in():

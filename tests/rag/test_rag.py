@@ -1,5 +1,7 @@
 import re
 
+import pytest
+
 from helpers.rag.answers import REFUSAL, build_prompt, check_citations
 from helpers.rag.bash_manual import Section, clean_text, load_manual, parse_html_sections, parse_man_sections
 from helpers.rag.evaluation import chunk_hits, evaluate_retrieval, load_questions
@@ -107,3 +109,30 @@ def test_real_manual_and_labelled_questions_agree():
     assert all(label in labels for q in data["questions"] for label in q["sections"])
     assert sum(len(s.text.split()) for s in sections) > 50_000
     assert len(load_manual("en")) > 100
+
+
+def test_relevance_is_judged_on_the_words_the_generator_is_shown():
+    """A chunk whose answer lies past the first words the prompt shows gives nothing to cite."""
+    from helpers.rag.bash_manual import Section
+    from helpers.rag.evaluation import is_relevant
+    from helpers.retrieval import chunk_by_sections, chunk_labelled_words
+
+    sections = [Section("cd", "", " ".join(["cd"] * 30)), Section("umask", "", " ".join(["umask"] * 70))]
+    (chunk,) = chunk_labelled_words(sections, 100, 10)
+    assert chunk.majority == "umask" and is_relevant(chunk, ["umask"])
+    shown = chunk.head(20)  # the generator reads 20 words, all of them from cd's section
+    assert shown.text.split() == ["cd"] * 20 and shown.labels == ("cd",) and shown.shares == (1.0,)
+    assert not is_relevant(shown, ["umask"]) and is_relevant(shown, ["cd"])
+    mixed = chunk.head(50)  # 30 cd + 20 umask: majority cd
+    assert mixed.majority == "cd" and mixed.shares == pytest.approx((0.6, 0.4))
+    whole = chunk_by_sections(sections, 300)[1]
+    assert whole.head(5).labels == ("umask",) and len(whole.owners) == 70
+
+
+def test_language_and_interval_helpers_shared_by_04_and_06():
+    from helpers.metrics import format_interval
+    from helpers.text import is_english
+
+    assert is_english("The shell reads the file and runs it") and not is_english("El shell lee el fichero y lo ejecuta")
+    assert not is_english("cd ls")  # no function word: not called English
+    assert format_interval((0.5, 0.25, 0.75)) == "0.50 [0.25, 0.75]" and format_interval((1, 0, 2), 1) == "1.0 [0.0, 2.0]"

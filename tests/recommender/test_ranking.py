@@ -12,6 +12,7 @@ from helpers.recommender.ranking import (
     candidates_for,
     chance_metrics,
     check_candidates,
+    expected_rank_metrics,
     prefill_shared_prefix,
     rank_metrics,
     sample_negatives,
@@ -147,8 +148,8 @@ def test_check_candidates_rejects_the_target_a_mentioned_film_or_a_repeat():
 
 
 def test_rank_ties_and_chance_level():
-    assert target_rank([0.5, 0.1, 0.9, 0.2]) == 1
-    assert {target_rank([1.0, 1.0, 1.0], seed=s) for s in range(40)} == {0, 1, 2}  # ties at random, not target-first
+    assert target_rank([0.5, 0.1, 0.9, 0.2]) == (1, 0)
+    assert target_rank([1.0, 2.0, 1.0, 1.0]) == (1, 2)
     with pytest.raises(ValueError, match="NaN"):
         target_rank([float("nan"), 0.1])
     assert rank_metrics(0) == {"recall@5": 1.0, "recall@10": 1.0, "ndcg@10": 1.0}
@@ -157,9 +158,20 @@ def test_rank_ties_and_chance_level():
     assert chance["recall@10"] == 0.5 and chance["recall@5"] == 0.25 and 0.2 < chance["ndcg@10"] < 0.3
     # Simulated random scorers land on the chance level.
     rng = np.random.default_rng(0)
-    ranks = [target_rank(rng.normal(size=20)) for _ in range(4000)]
-    assert abs(np.mean([rank_metrics(r)["recall@10"] for r in ranks]) - 0.5) < 0.03
+    recalls = [expected_rank_metrics(rng.normal(size=20))["recall@10"] for _ in range(4000)]
+    assert abs(np.mean(recalls) - 0.5) < 0.03
     assert np.allclose(candidate_distribution(np.array([[0.0, np.log(3)]])), [[0.25, 0.75]])
+
+
+def test_a_tie_with_the_target_counts_its_expected_share_exactly():
+    """The old rule drew one tied position per dialogue (seeded, the same draw for the same number of
+    ties): a popularity baseline whose 20 counts all tie scored 0 or 1, never the 0.5 it is."""
+    all_tied = expected_rank_metrics([3.0] * 20)
+    assert all_tied == {**chance_metrics(20), "puesto": 9.5}  # a constant scorer is exactly the chance level
+    straddling = expected_rank_metrics([1.0] + [2.0] * 9 + [1.0] * 2 + [0.0] * 8)  # 9 above, 2 tied: places 9-11
+    assert straddling["recall@10"] == pytest.approx(1 / 3) and straddling["recall@5"] == 0.0
+    assert straddling["ndcg@10"] == pytest.approx((1 / np.log2(11)) / 3) and straddling["puesto"] == 10.0
+    assert expected_rank_metrics([0.9, 0.1, 0.2]) == {"puesto": 0.0, **rank_metrics(0)}  # no tie: the plain rank
 
 
 def test_wishes_describe_the_given_film():
@@ -220,3 +232,19 @@ def test_trie_never_offers_a_used_or_unknown_title(tiny_causal_lm):
     assert constraint.state(first + marker + second + third) == [tokenizer.eos_token_id]  # catalogue exhausted
     unknown = tokenizer(" Nonexistent Film (2099)", add_special_tokens=False)["input_ids"]
     assert constraint.state(unknown) == [tokenizer.eos_token_id]
+
+
+def test_the_summary_tables_are_per_strategy_paired_by_dialogue_and_in_spanish():
+    import pandas as pd
+
+    from helpers.recommender.tables import paired, summarise, table
+
+    frame = pd.DataFrame([{"estrategia": s, "diálogo": d, "recall@10": float(hit)}
+                          for s, hits in {"a": [1, 1, 1, 0], "b": [0, 0, 1, 0]}.items() for d, hit in enumerate(hits)])
+    summary = summarise(frame, ["recall@10"], 500, 0)
+    assert summary["a"]["recall@10"]["mean"] == 0.75 and summary["b"]["dialogues"] == 4
+    difference = paired(frame, ["recall@10"], 500, 0)["a - b"]["recall@10"]
+    assert difference["mean"] == 0.5 and difference["n"] == 4
+    shown = table(summary, ["recall@10"])
+    assert list(shown.columns) == ["recall@10", "diálogos"] and shown.index.name == "estrategia"
+    assert shown.loc["a", "recall@10"].startswith("0.750 [")

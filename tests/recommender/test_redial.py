@@ -140,6 +140,11 @@ def test_item_similarity_from_co_occurrence():
     similarity = ItemSimilarity(data, ["a", "b", "c"])
     assert similarity.recommend(["1"], exclude={"1"}, n=2) == ["2", "3"]  # cos(1,2)=1 > cos(1,3)=0.5
     assert similarity.recommend(["unknown"], exclude=set()) == []
+    # The candidates' scores are the sums recommend ranks by (one implementation, shared by the notebook).
+    scores = similarity.scores(["1", "3"], ["2", "4", "9", "1"])
+    assert scores == pytest.approx([1.0 + 0.5, 0.0 + 1 / 2 ** 0.5, 0.0, 0.0 + 0.5])  # unknown '9' scores 0
+    ranked = similarity.recommend(["1", "3"], exclude={"1", "3"}, n=2)
+    assert ranked == ["2", "4"] and similarity.scores([], ["2"]) == [0.0]
 
 
 def test_cache_resumes_an_interrupted_run_and_loads_without_generating(tmp_path):

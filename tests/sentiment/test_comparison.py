@@ -138,3 +138,22 @@ def test_compare_with_movies_needs_the_movie_interval_to_exclude_zero_too():
     verdict = compare(strong, weak, "test", true, groups=movies)
     assert verdict["movie_bootstrap"]["movies"] == 20 and verdict["significant"]
     assert compare(strong, weak, "test", true)["movie_bootstrap"] is None  # without movies: by review only
+
+
+def test_the_headline_test_interval_resamples_whole_movies_not_sentences():
+    """Sentences of a movie are right or wrong together: resampling them as if independent (the old
+    headline interval) is too narrow; resampling movies is the honest interval."""
+    from helpers.sentiment.comparison import accuracy_interval
+
+    rng = np.random.default_rng(0)
+    movies = np.repeat(np.arange(40), 10)  # 40 movies of 10 sentences
+    movie_right = rng.random(40) < 0.7
+    true = np.zeros(400, dtype=int)
+    predicted = np.where(movie_right[movies], 0, 1)
+    rows = [{"seed": 0, "splits": {"test": {"predicted": predicted.tolist()}}}]
+    by_review = accuracy_interval(rows, "test", true)
+    by_movie = accuracy_interval(rows, "test", true, groups=movies.tolist())
+    assert by_review[0] == pytest.approx(by_movie[0])  # the same accuracy
+    assert (by_movie[2] - by_movie[1]) > 2 * (by_review[2] - by_review[1])  # about sqrt(10) times wider
+    independent = accuracy_interval(rows, "test", true, groups=np.arange(400).tolist())  # one sentence per movie
+    assert independent[2] - independent[1] == pytest.approx(by_review[2] - by_review[1], rel=0.25)

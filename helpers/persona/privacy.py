@@ -97,7 +97,13 @@ def _strings(value) -> list[str]:
 
 
 def _readable(path: Path) -> str:
-    """A file's text as a search target: JSON strings unescaped, binary files as their bytes' text."""
+    """A file's text as a search target: JSON strings unescaped, binary files as their bytes' text; of
+    a .safetensors file its header (names, shapes, metadata), the only part that can hold text: the
+    rest are the tensors' numbers (a merged model's gigabyte of them would take minutes to decode)."""
+    if path.suffix == ".safetensors":
+        with open(path, "rb") as handle:
+            size = int.from_bytes(handle.read(8), "little")
+            return handle.read(min(size, 100_000_000)).decode("utf-8", errors="ignore")
     data = path.read_bytes()
     text = data.decode("utf-8", errors="ignore")
     if path.suffix in (".json", ".ipynb"):

@@ -91,3 +91,16 @@ def test_find_leaks_refuses_short_secrets_and_a_missing_or_empty_folder(tmp_path
         find_leaks(tmp_path, ["Xiomara", "ok"])
     with pytest.raises(FileNotFoundError):
         find_leaks(tmp_path / "missing", ["Xiomara"])
+
+
+def test_a_safetensors_header_is_scanned_and_its_numbers_are_not(tmp_path):
+    """A name in a weights file's metadata is caught; the tensors' bytes are numbers, not text."""
+    import json
+    import struct
+
+    header = json.dumps({"__metadata__": {"trained_on": "chat con Xiomara"}}).encode()
+    (tmp_path / "model.safetensors").write_bytes(struct.pack("<Q", len(header)) + header + b"Xiomara" * 10)
+    assert find_leaks(tmp_path, ["Xiomara"]) == ["model.safetensors: 'Xiomara'"]
+    clean = json.dumps({"__metadata__": {"format": "pt"}}).encode()
+    (tmp_path / "model.safetensors").write_bytes(struct.pack("<Q", len(clean)) + clean + b"Xiomara" * 10)
+    assert find_leaks(tmp_path, ["Xiomara"]) == []  # past the header: tensor bytes, never decoded as text

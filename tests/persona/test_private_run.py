@@ -2,6 +2,8 @@
 
 import re
 
+import pytest
+
 from helpers.notebook_runner import read_metrics, run_notebook
 from helpers.persona.personas_demo import build_personas_chat
 from helpers.persona.privacy import find_leaks
@@ -34,6 +36,7 @@ def secrets_of(path) -> list[str]:
             *sorted(texts)]
 
 
+@pytest.mark.timeout(300)  # the small case with a private chat, its merged copy scanned too
 def test_private_run_writes_nothing_private(tmp_path):
     (tmp_path / "in").mkdir()
     export = _private_export(tmp_path / "in")

@@ -29,7 +29,7 @@ def config_fields(config) -> dict:
 
 
 def _job(model, tokenizer, train_rows: list[dict], config, peft_config, folder: Path) -> dict:
-    from helpers.gpu_plan import weight_plan
+    from helpers.gpu_plan import runnable_dtype, weight_plan
     from helpers.registry import resolve
 
     spec = model.llm_studies_finetune
@@ -41,7 +41,7 @@ def _job(model, tokenizer, train_rows: list[dict], config, peft_config, folder: 
     (folder / "rows.json").write_text(json.dumps(train_rows, ensure_ascii=False), encoding="utf-8")
     return {"name": spec["name"], "location": str(ref.path) if ref.source in ("local", "path") else ref.location,
             "revision": getattr(model.config, "_commit_hash", None), "max_length": spec["max_length"],
-            "dtype": plan.dtype_name, "bits": plan.bits, "seed": config.seed, "config": config_fields(config),
+            "dtype": runnable_dtype(plan.dtype_name), "bits": plan.bits, "seed": config.seed, "config": config_fields(config),
             "lora": {"r": peft_config.r, "alpha": peft_config.lora_alpha, "dropout": peft_config.lora_dropout,
                      "targets": sorted(peft_config.target_modules)}}
 

@@ -96,6 +96,18 @@ def release(model) -> None:
         torch.cuda.empty_cache()
 
 
+def runnable_dtype(dtype_name: str) -> str:
+    """The dtype to load with here: a simulated GPU's fp16 becomes the CPU's own dtype (a CPU trains under
+    bf16 or no autocast, and its layer norms refuse fp16 weights there); everything else as planned."""
+    import torch
+
+    if dtype_name != "float16" or torch.cuda.is_available():
+        return dtype_name
+    from helpers.precision import choose_precision
+
+    return choose_precision("cpu").dtype_name
+
+
 def weight_plan(alias: str, training: str = "none", batch: int = 4, length: int = 512) -> WeightPlan:
     """The dtype and bits for a model here: no GPU, the CPU's dtype; on a GPU its family's dtype
     (helpers.precision) when the estimated peak fits beside what is resident, else 4 bits computing in it."""

@@ -108,7 +108,7 @@ def load_causal_lm(name: str, bits: int | None = None, dtype=None, trust_remote_
 
     from helpers.finite import guard_finite
     from helpers.generation import ensure_chat_template
-    from helpers.gpu_plan import track, weight_plan
+    from helpers.gpu_plan import runnable_dtype, track, weight_plan
     from helpers.precision import choose_precision
 
     device = _device()
@@ -117,7 +117,7 @@ def load_causal_lm(name: str, bits: int | None = None, dtype=None, trust_remote_
     if plan.note:
         print(plan.note)
     bits = plan.bits if bits is None else bits
-    dtype = cpu_safe_dtype(dtype or getattr(__import__("torch"), plan.dtype_name), device)
+    dtype = cpu_safe_dtype(dtype or getattr(__import__("torch"), runnable_dtype(plan.dtype_name)), device)
     kwargs = {"dtype": dtype, "trust_remote_code": trust_remote_code}
     if device != "cpu":
         kwargs["attn_implementation"] = choose_precision(device).attn_implementation

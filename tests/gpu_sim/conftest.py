@@ -11,8 +11,13 @@ def twins_dir():
     from helpers.gpu_models import CHECKPOINT_DTYPE, HUB_CONFIGS, TWIN_SHAPE
     from helpers.io import settings_key
     from helpers.paths import cache_dir
-    from tests.gpu_sim.twins import (GEMMA_LIKE_TEMPLATE, PHI3_TEMPLATE, SMOLLM3_LIKE_TEMPLATE, TWIN_VERSION,
-                                     build_twins)
+    from tests.gpu_sim.twins import (
+        GEMMA_LIKE_TEMPLATE,
+        PHI3_TEMPLATE,
+        SMOLLM3_LIKE_TEMPLATE,
+        TWIN_VERSION,
+        build_twins,
+    )
 
     key = settings_key({"transformers": transformers.__version__, "configs": HUB_CONFIGS, "shape": TWIN_SHAPE,
                         "templates": [GEMMA_LIKE_TEMPLATE, SMOLLM3_LIKE_TEMPLATE, PHI3_TEMPLATE],

@@ -70,14 +70,17 @@ def head_only_where_labelled() -> bool:
     positions whose next-token label is not -100; elsewhere it scores every position, so its kernels keep
     one shape for compilers (Neuron). On a CPU nothing recompiles, and Gemma's 262k-word head applied to
     every prompt token is most of a step: the prompt's positions are skipped, with the same loss and
-    gradients (tests/core/test_label_only_loss.py)."""
+    gradients (tests/core/test_label_only_loss.py). Before 1.16 trl always scores only those positions,
+    with a Triton kernel that fails off the GPU: helpers.fused_head gives it a plain torch path there."""
     try:
         import trl.trainer.utils as trl_utils
     except ImportError:
         return False
     decide = getattr(trl_utils, "_use_triton", None)  # what trl reads to choose compact scoring
     if decide is None:
-        return False
+        from helpers.fused_head import kernel_on_any_device
+
+        return kernel_on_any_device()
     if not getattr(decide, "llm_studies_compact_cpu", False):
         def compact(device) -> bool:
             return device.type == "cpu" or decide(device)

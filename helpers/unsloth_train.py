@@ -18,6 +18,7 @@ def train(folder: Path) -> None:
 
     from helpers.finite import check_losses, finite_loss_callback
     from helpers.precision import upcast_trainable
+    from helpers.training import head_only_where_labelled
 
     job = json.loads((folder / "job.json").read_text(encoding="utf-8"))
     # use_exact_model_name: unsloth would otherwise swap in its own mirror (google/gemma-2b-it ->
@@ -33,6 +34,7 @@ def train(folder: Path) -> None:
         use_gradient_checkpointing="unsloth", random_state=job["seed"])
     config = SFTConfig(**{**job["config"], "disable_tqdm": True})  # a line per logged step, not a bar
     rows = json.loads((folder / "rows.json").read_text(encoding="utf-8"))
+    head_only_where_labelled()  # trl's fused head: only labelled positions, on any device
     trainer = SFTTrainer(model=model, args=config, train_dataset=Dataset.from_list(rows), processing_class=tokenizer,
                          callbacks=[finite_loss_callback(job["name"])])
     upcast_trainable(trainer.model)  # the optimizer steps fp32 weights whatever the base's dtype

@@ -73,6 +73,7 @@ def build(name: str) -> Path:
         staged.write_text("\n".join(others) + "\n", encoding="utf-8")
         _run(pip + [torch], log)  # with its CUDA libraries: the build imports them even on a CPU
         _run(pip + ["--no-deps", "-r", str(staged)], log)  # Colab's versions, exactly
+        _run(pip + ["-r", str(staged)], log)  # then what those need that the list lacks (jedi for ipython 7)
         # The notebook's first cell, replayed: the same pip calls helpers.colab makes in Colab.
         code = ("import json, sys; from helpers.colab import pip_commands; "
                 f"print(json.dumps(pip_commands({notebook!r}, cuda={cuda})))")
@@ -81,6 +82,13 @@ def build(name: str) -> Path:
         for command in json.loads(listed.stdout):
             _run(command, log)
         _run(pip + TEST_TOOLS, log)
+        # A package Colab has and the list above left out would fail here, not in a kernel that dies later.
+        check = subprocess.run([str(python), "-m", "pip", "check"], capture_output=True, text=True)
+        log.write(check.stdout)
+        missing = [line for line in check.stdout.splitlines() if "which is not installed" in line]
+        if missing:
+            raise RuntimeError(f"{name}: missing dependencies ({'; '.join(missing)}): add Colab's versions of "
+                               f"them to {COLAB_FILE.name}")
     marker.write_text(json.dumps({"key": key, "seconds": round(time.perf_counter() - start)}), encoding="utf-8")
     return python
 

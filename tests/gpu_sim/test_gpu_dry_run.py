@@ -2,12 +2,10 @@
 simulated 15 GB T4; 01 and 02 train through the unsloth path with the fake unsloth, whose class patch
 breaks any inference that reaches it."""
 
-import os
-from pathlib import Path
-
 import pytest
 
 from helpers.notebook_runner import read_metrics, run_notebook
+from tests.gpu_sim.twins import UNSLOTH_NOTEBOOKS, simulated_gpu_env
 from tests.notebook_cases import CASES
 
 # The smallest parameters of tests/notebook_cases.py, plus what the gpu profile needs offline.
@@ -18,24 +16,13 @@ GPU_OVERRIDES = {
     "06_embeddings_movie_recommender": {"EMBEDDER_ROLES": {"gpu": ["embedder", "embedder_multilingual"]}},
 }
 NOTEBOOKS = [name for name, case in CASES.items() if "parameters" in case]
-UNSLOTH_NOTEBOOKS = {"01_gemma_movie_recommender", "02_whatsapp_persona_chatbot"}
-FAKE_UNSLOTH = Path(__file__).parent / "fake_unsloth"
-
-
-def simulate_gpu(monkeypatch, twins_dir, name: str) -> None:
-    """The environment of a gpu-profile run on a simulated T4: twins, its memory, offline, fake unsloth."""
-    monkeypatch.setenv("LLM_STUDIES_MODEL_TWINS", str(twins_dir))
-    monkeypatch.setenv("LLM_STUDIES_GPU_MEMORY_GB", "15")  # budget decisions as on a 15 GB T4 (capability 7.5)
-    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
-    if name in UNSLOTH_NOTEBOOKS:
-        monkeypatch.setenv("LLM_STUDIES_UNSLOTH_WITHOUT_GPU", "1")
-        monkeypatch.setenv("PYTHONPATH", os.pathsep.join(filter(None, [str(FAKE_UNSLOTH), os.environ.get("PYTHONPATH")])))
 
 
 @pytest.mark.timeout(400)  # the slowest case (03) takes about 130 s on 2 cores
 @pytest.mark.parametrize("name", NOTEBOOKS)
 def test_notebook_runs_with_gpu_profile_on_twins(name, tmp_path, twins_dir, monkeypatch):
-    simulate_gpu(monkeypatch, twins_dir, name)
+    for key, value in simulated_gpu_env(twins_dir, name).items():
+        monkeypatch.setenv(key, value)
     parameters = {**CASES[name]["parameters"], **GPU_OVERRIDES.get(name, {}), "PROFILE": "gpu"}
     output_dir = run_notebook(name, tmp_path / name, parameters, progress=False)
     metrics = read_metrics(output_dir)

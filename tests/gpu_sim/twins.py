@@ -3,6 +3,7 @@ dtype, with a tokenizer of the real model's family: Gemma's own (262k words, fro
 a GPT-2-style byte-level BPE without a pad token, Phi-3's end-of-turn list, Qwen's for the rest."""
 
 import json
+import os
 import shutil
 import tempfile
 from pathlib import Path
@@ -98,6 +99,20 @@ def build_twin(hub_id: str, folder: Path) -> None:
         config_file.write_text(json.dumps(saved))
 
 
+def twins_root() -> Path:
+    """The cache folder of this code's twins: keyed on transformers' version, the configs, dtypes, templates."""
+    import transformers
+
+    from helpers.gpu_models import TWIN_SHAPE
+    from helpers.io import settings_key
+    from helpers.paths import cache_dir
+
+    key = settings_key({"transformers": transformers.__version__, "configs": HUB_CONFIGS, "shape": TWIN_SHAPE,
+                        "templates": [GEMMA_LIKE_TEMPLATE, SMOLLM3_LIKE_TEMPLATE, PHI3_TEMPLATE],
+                        "dtypes": CHECKPOINT_DTYPE, "version": TWIN_VERSION})
+    return cache_dir() / "gpu-twins" / key
+
+
 def build_twins(root: Path) -> Path:
     """Every buildable twin under root/owner__name (built once; jina's needs remote code: skipped)."""
     root.mkdir(parents=True, exist_ok=True)
@@ -111,3 +126,17 @@ def build_twins(root: Path) -> Path:
             shutil.rmtree(target)
         staged.rename(target)
     return root
+
+
+UNSLOTH_NOTEBOOKS = {"01_gemma_movie_recommender", "02_whatsapp_persona_chatbot"}
+FAKE_UNSLOTH = Path(__file__).parent / "fake_unsloth"
+
+
+def simulated_gpu_env(twins_dir: Path, notebook: str) -> dict:
+    """Environment variables of a gpu-profile run on a simulated 15 GB T4 (capability 7.5): the twins, offline,
+    and for 01/02 the unsloth path with the fake unsloth, whose class patch breaks inference that reaches it."""
+    env = {"LLM_STUDIES_MODEL_TWINS": str(twins_dir), "LLM_STUDIES_GPU_MEMORY_GB": "15", "HF_HUB_OFFLINE": "1"}
+    if notebook in UNSLOTH_NOTEBOOKS:
+        env["LLM_STUDIES_UNSLOTH_WITHOUT_GPU"] = "1"
+        env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(FAKE_UNSLOTH), os.environ.get("PYTHONPATH")]))
+    return env

@@ -121,7 +121,7 @@ def weight_plan(alias: str, training: str = "none", batch: int = 4, length: int 
         return WeightPlan(choose_precision("cpu").dtype_name, None)
     family = HUB_CONFIGS[alias][0] if alias in HUB_CONFIGS else None
     dtype = plan.for_family(family).dtype_name
-    note = "" if dtype == plan.dtype_name else f"{alias}: {family} desborda en fp16: pesos en float32"
+    note = "" if dtype == plan.dtype_name else f"{alias}: {family} no consta como segura en fp16: pesos en float32"
     if alias not in HUB_CONFIGS or head_of(alias) != "causal":
         return WeightPlan(dtype, None, note)
     config = hub_config(alias)

@@ -225,8 +225,10 @@ print(f"Modelo base evaluado en {time.perf_counter() - start:.0f} s")
 # ## Un adaptador LoRA por persona (trl)
 # Dos adaptadores con el **mismo presupuesto**: `MAX_STEPS` pasos de `BATCH_SIZE × GRAD_ACCUM`
 # ejemplos, la misma tasa de aprendizaje, rango y semilla; cada uno ve solo las respuestas de su
-# persona (y sus contextos). La pérdida cae solo sobre la respuesta. En GPU se entrena en bf16; en
-# CPU, en float32. Las curvas se guardan en `loss.png`.
+# persona (y sus contextos). La pérdida cae solo sobre la respuesta. La precisión la decide
+# `helpers/precision.py` (en GPU, bf16 desde la capacidad 8.0; en una T4, fp32 o 4 bits salvo GPT-2);
+# con unsloth se entrena en un proceso aparte y el adaptador vuelve a un modelo de transformers para
+# evaluar y chatear. Las curvas se guardan en `loss.png`.
 #
 # **Seguimiento (opcional).** `REPORT_TO = "wandb"` registra el entrenamiento en tu proyecto de
 # Weights & Biases (`WANDB_PROJECT`, por defecto `llm-studies`); la clave sale de `WANDB_API_KEY`, de

@@ -13,7 +13,8 @@ from tests.drift.venvs import SETS, build, versions
 TESTS = [  # the gpu dry runs, the unsloth path, the twins and the helpers that lean on trl's internals
     "tests/gpu_sim/test_gpu_dry_run.py", "tests/gpu_sim/test_unsloth_only_trains.py",
     "tests/gpu_sim/test_twin_families.py", "tests/gpu_sim/test_signatures.py",
-    "tests/core/test_label_only_loss.py", "tests/core/test_training_config.py", "tests/core/test_generation.py",
+    "tests/core/test_label_only_loss.py", "tests/core/test_fused_head.py", "tests/core/test_training_config.py",
+    "tests/core/test_generation.py", "tests/core/test_padding_side.py", "tests/core/test_hub_errors.py",
 ]
 
 

@@ -106,6 +106,7 @@ from helpers.persona.sources import chat_paths, read_chats, resolve_author, save
 from helpers.env import set_up
 from helpers.io import atomic_write_json, save_figure
 from helpers.metrics import save_metrics
+from helpers.gpu_plan import release
 from helpers.models import load_for_finetuning
 from helpers.paths import data_dir
 from helpers.registry import model_for
@@ -224,8 +225,10 @@ print(f"Modelo base evaluado en {time.perf_counter() - start:.0f} s")
 # ## Un adaptador LoRA por persona (trl)
 # Dos adaptadores con el **mismo presupuesto**: `MAX_STEPS` pasos de `BATCH_SIZE × GRAD_ACCUM`
 # ejemplos, la misma tasa de aprendizaje, rango y semilla; cada uno ve solo las respuestas de su
-# persona (y sus contextos). La pérdida cae solo sobre la respuesta. En GPU se entrena en bf16; en
-# CPU, en float32. Las curvas se guardan en `loss.png`.
+# persona (y sus contextos). La pérdida cae solo sobre la respuesta. La precisión la decide
+# `helpers/precision.py` (en GPU, bf16 desde la capacidad 8.0; en una T4, fp32 o 4 bits salvo GPT-2);
+# con unsloth se entrena en un proceso aparte y el adaptador vuelve a un modelo de transformers para
+# evaluar y chatear. Las curvas se guardan en `loss.png`.
 #
 # **Seguimiento (opcional).** `REPORT_TO = "wandb"` registra el entrenamiento en tu proyecto de
 # Weights & Biases (`WANDB_PROJECT`, por defecto `llm-studies`); la clave sale de `WANDB_API_KEY`, de
@@ -237,8 +240,11 @@ print(f"Modelo base evaluado en {time.perf_counter() - start:.0f} s")
 
 # %%
 tuned, history, train_seconds = {}, {}, {}
-for index, person in enumerate(PERSONS, start=1):
-    if index > 1:  # a fresh base: LoRA is injected into the model it trains
+# The author's adapter is trained last, so it is the one still loaded for the chat below; the other one is
+# released (helpers.gpu_plan.release) before the second base loads: two copies of a 3-4B model do not fit a T4.
+for index, person in reversed(list(enumerate(PERSONS, start=1))):
+    if person != PERSONS[-1]:  # a fresh base: LoRA is injected into the model it trains
+        release(tuned[PERSONS[-1]])
         model, tokenizer = load_for_finetuning(generator, PROFILE, MAX_LENGTH)
     config = sft_config(ctx.output_dir / f"trainer_{index}", MAX_STEPS, BATCH_SIZE, GRAD_ACCUM, LEARNING_RATE,
                         MAX_LENGTH, SEED, report_to=REPORT_TO, run_name=f"{NOTEBOOK}-{index}")

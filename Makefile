@@ -8,7 +8,7 @@ CONSTRAINTS := $(if $(HAS_CUDA),,-c constraints-cpu.txt)
 NB ?=
 WEB_PORT ?= 8000
 
-.PHONY: setup test test-fast test-mutants run-all run bench bench-precision lint sync grade workshop web help
+.PHONY: setup test test-fast test-mutants test-drift gpu-check run-all run bench bench-precision lint sync grade workshop web help
 
 # `make help` prints each target's `## ` comment: what it does and how long it takes on a 2-core laptop CPU.
 help: ## esta lista de órdenes (al instante)
@@ -47,6 +47,12 @@ test: ## todas las pruebas: cada cuaderno con parámetros pequeños (local y gpu
 
 test-mutants: ## el corrector del taller frente a sus 31 soluciones erróneas, cada una con los cinco ejercicios (unos 21 min)
 	LLM_STUDIES_FULL_MUTANTS=1 $(PY) -m pytest -q tests/workshop/test_mutants.py
+
+test-drift: ## entornos nuevos con las versiones de Colab (preinstaladas, y con el paso de unsloth): firmas que usan los helpers y ensayos gpu simulados; necesita PyPI (unos 20 min la primera vez en 2 núcleos; con los entornos ya creados, unos 15)
+	$(PY) -m tests.drift
+
+gpu-check: ## en una GPU: cada cuaderno con PROFILE=gpu y parámetros pequeños, uno tras otro; informe en outputs/gpu-check/ (hasta unos 10 min: no empieza cuadernos pasados 9; aún sin medir en una GPU)
+	$(PY) -m tests.gpu_check
 
 test-fast: ## las pruebas sin ejecutar los cuadernos (una parte de make test)
 	$(PY) -m pytest -q tests --ignore=tests/test_notebooks.py

@@ -159,7 +159,10 @@ def sample_lists(model, tokenizer, prompts: list, lists: int, *, chat: bool = Tr
     stop_tokens = torch.tensor(sorted(eos_ids), device=model.device)
     pad = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else min(eos_ids)
     start = time.perf_counter()
-    encoded = tokenizer(texts, return_tensors="pt", padding=True, add_special_tokens=not chat).to(model.device)
+    # Left padding whatever the tokenizer's default (a trainer may leave it right-padded): the last column
+    # is every prompt's last real token.
+    encoded = tokenizer(texts, return_tensors="pt", padding=True, padding_side="left",
+                        add_special_tokens=not chat).to(model.device)
     mask = encoded["attention_mask"]
     positions = (mask.cumsum(-1) - 1).clamp(min=0)  # left padding: count real tokens only
     with torch.inference_mode():

@@ -47,6 +47,17 @@ HUB_CONFIGS = {
         num_attention_heads=12, max_position_embeddings=8192)),
 }
 REMOTE_CODE_MODELS = {"jinaai/jina-embeddings-v2-base-es"}
+# The dtype each checkpoint is stored in (transformers 5 loads that dtype unless told otherwise); the
+# twins are saved the same way. deberta-v3 is stored in fp16: its ~370 MB weight file for 184M parameters,
+# and microsoft/DeBERTa#106 (the v3 checkpoints come from mixed-precision training and double in size
+# once saved in fp32). The bf16 ones declare it in their config.json ("torch_dtype": "bfloat16"), as
+# recalled from their model pages (no Hub access here to re-read them); unlisted ones are fp32.
+CHECKPOINT_DTYPE = {
+    "microsoft/deberta-v3-base": "float16",
+    "google/gemma-2b-it": "bfloat16", "Qwen/Qwen2.5-1.5B-Instruct": "bfloat16", "Qwen/Qwen2.5-7B-Instruct": "bfloat16",
+    "HuggingFaceTB/SmolLM3-3B": "bfloat16", "microsoft/Phi-3-mini-4k-instruct": "bfloat16",
+    "microsoft/Phi-3.5-mini-instruct": "bfloat16",
+}
 
 # Tiny twin sizes: same config class, two layers, small widths (heads divide the width).
 TWIN_SHAPE = dict(hidden_size=64, intermediate_size=128, num_hidden_layers=2, num_attention_heads=4,

@@ -55,11 +55,14 @@ def _shape(config):
 
 
 def estimate(config, head: str = "causal", *, training: str = "none", weights: str = "bfloat16",
-             batch: int = 1, length: int = 512, new_tokens: int = 0, lora_targets=None, r: int = 8) -> Estimate:
-    """Peak memory of one configuration: training 'none', 'lora' or 'full'; weights a dtype name or '4bit'."""
+             batch: int = 1, length: int = 512, new_tokens: int = 0, lora_targets=None, r: int = 8,
+             compute: str | None = None) -> Estimate:
+    """Peak memory of one configuration: training 'none', 'lora' or 'full'; weights a dtype name or '4bit';
+    compute: the dtype of activations and of the layers left unquantised (default 16 bits: autocast)."""
     linear, other, lora = parameter_counts(config, head, lora_targets if training == "lora" else None, r)
     hidden, layers, kv_heads, head_dim = _shape(config)
-    half = _BYTES["bfloat16"]
+    compute = compute or "bfloat16"
+    half = _BYTES[compute]  # bytes per activation (2 in 16 bits, 4 in fp32)
     weight_bytes = linear * _BYTES[weights] + other * (half if weights in ("4bit", "8bit") else _BYTES[weights])
     vocab_logits = config.vocab_size * 4 if head == "causal" else 0  # logits are upcast to fp32
     if training == "none":
@@ -72,7 +75,7 @@ def estimate(config, head: str = "causal", *, training: str = "none", weights: s
     optimizer = trainable * (4 + 8) + (trainable * 4 if training == "full" and weights != "float32" else 0)
     tokens = batch * length
     # Korthikanti et al. (2022) with a fused attention kernel: ~34 bytes per token and width per layer.
-    per_layer = 34 * tokens * hidden
+    per_layer = 34 * tokens * hidden * half // 2  # their 34 bytes are for 16-bit activations
     if config.model_type == "deberta-v2":  # disentangled attention has no fused kernel: scores are kept
         per_layer += 5 * config.num_attention_heads * length * tokens
     logits = tokens * vocab_logits * 2  # the fp32 logits and their gradient

@@ -23,17 +23,18 @@ def _check_finite(value: Any, where: str) -> None:
 
 
 def run_facts() -> dict:
-    """The precision and the CPU a run used, recorded beside its metrics."""
+    """The precision, the CPU and the models (repository, revision, dtype) a run used, beside its metrics."""
     from helpers.cpu import capabilities
+    from helpers.hub import loaded_models
     from helpers.precision import choose_precision, requested_cpu_precision
 
     plan = choose_precision()
     return {"precision": {"device": plan.device, "dtype": plan.dtype_name, "requested": requested_cpu_precision()},
-            "cpu": capabilities().describe()}
+            "cpu": capabilities().describe(), "models_loaded": loaded_models()}
 
 
 def save_metrics(metrics: Mapping[str, Any], output_dir: str | os.PathLike) -> Path:
-    """Write metrics, with the run's precision and CPU (run_facts), to <output_dir>/metrics.json
+    """Write metrics, with the run's precision, CPU and loaded models (run_facts), to <output_dir>/metrics.json
     atomically and return the path."""
     if not isinstance(metrics, Mapping) or not metrics:
         raise ValueError("save_metrics expects a non-empty mapping of metric name to value")

@@ -1,33 +1,11 @@
 """Model loading by alias or Hub id: causal LMs, classifiers, LoRA targets, quantization."""
 
+from helpers.hub import ModelNotAvailableError, hub_error, record_load
+from helpers.lora_targets import lora_target_modules
 from helpers.registry import ModelRef, resolve
 
-
-class ModelNotAvailableError(RuntimeError):
-    """A model that cannot be loaded here, with what to do about it."""
-
-
-# LoRA target names per architecture: attention projections (q, k, v) and the output (o).
-_ATTENTION_NAMES = {
-    "bert": {"q": "query", "k": "key", "v": "value", "o": "attention.output.dense"},
-    "roberta": {"q": "query", "k": "key", "v": "value", "o": "attention.output.dense"},
-    "xlm-roberta": {"q": "query", "k": "key", "v": "value", "o": "attention.output.dense"},
-    "mpnet": {"q": "q", "k": "k", "v": "v", "o": "o"},
-    "deberta-v2": {"q": "query_proj", "k": "key_proj", "v": "value_proj", "o": "attention.output.dense"},
-    "distilbert": {"q": "q_lin", "k": "k_lin", "v": "v_lin", "o": "out_lin"},
-    "gpt2": {"q": "c_attn", "k": "c_attn", "v": "c_attn", "o": "c_proj"},
-    "phi3": {"q": "qkv_proj", "k": "qkv_proj", "v": "qkv_proj", "o": "o_proj"},
-}
-_LLAMA_STYLE = {"q": "q_proj", "k": "k_proj", "v": "v_proj", "o": "o_proj"}  # llama, qwen2, gemma, mistral...
-
-
-def lora_target_modules(model_type: str, parts: str = "qv") -> list[str]:
-    """LoRA target module names for an architecture, e.g. ('deberta-v2', 'qkv')."""
-    names = _ATTENTION_NAMES.get(model_type, _LLAMA_STYLE)
-    unknown = set(parts) - set(names)
-    if unknown:
-        raise ValueError(f"parts must be letters from 'qkvo', got {parts!r}")
-    return list(dict.fromkeys(names[part] for part in parts))
+__all__ = ["ModelNotAvailableError", "load_causal_lm", "load_for_finetuning", "load_sequence_classifier",
+           "lora_target_modules"]
 
 
 def _check_local(ref: ModelRef, weights: bool = True) -> None:
@@ -46,20 +24,20 @@ def _check_local(ref: ModelRef, weights: bool = True) -> None:
         raise ModelNotAvailableError(f"model folder {ref.path} is incomplete: {problem}; {redo}")
 
 
-def _from_pretrained(ref: ModelRef, loader, weights: bool = True, **kwargs):
-    """Call a from_pretrained loader, turning Hub/network failures into one clear line."""
+def _from_pretrained(ref: ModelRef, loader, weights: bool = True, facts: dict | None = None, **kwargs):
+    """Call a from_pretrained loader, turning Hub failures (gated, private, offline) into one clear line;
+    a load of weights is recorded (helpers.hub.loaded_models: metrics.json lists them)."""
     _check_local(ref, weights)
     location = str(ref.path) if ref.source in ("local", "path") else ref.location
     try:
-        return loader(location, **kwargs)
+        loaded = loader(location, **kwargs)
     except OSError as error:
         if ref.source != "hub":
             raise
-        reason = str(error).strip().splitlines()[0]
-        raise ModelNotAvailableError(
-            f"{ref.location!r} could not be loaded from the Hugging Face Hub ({reason}). "
-            "Without network use PROFILE='local' (packaged models), or run in Colab."
-        ) from None
+        raise hub_error(ref.location, error) from None
+    if weights:
+        record_load(ref, loaded, **(facts or {}))
+    return loaded
 
 
 def default_dtype(device: str):
@@ -81,8 +59,9 @@ def cpu_safe_dtype(dtype, device: str):
     return dtype
 
 
-def quantization_config(bits: int | None):
-    """A bitsandbytes config for 8- or 4-bit (NF4) loading, or None for full precision."""
+def quantization_config(bits: int | None, compute=None):
+    """A bitsandbytes config for 8- or 4-bit (NF4) loading, or None for full precision; 4-bit layers
+    compute in `compute` (default: this device's dtype)."""
     if bits is None:
         return None
     if bits not in (4, 8):
@@ -91,7 +70,7 @@ def quantization_config(bits: int | None):
 
     if bits == 8:
         return BitsAndBytesConfig(load_in_8bit=True)
-    compute = default_dtype(_device())
+    compute = compute or default_dtype(_device())
     return BitsAndBytesConfig(load_in_4bit=True, bnb_4bit_quant_type="nf4",
                               bnb_4bit_compute_dtype=compute, bnb_4bit_use_double_quant=True)
 
@@ -120,103 +99,94 @@ def load_tokenizer(name: str, padding_side: str = "left", trust_remote_code: boo
 
 
 def load_causal_lm(name: str, bits: int | None = None, dtype=None, trust_remote_code: bool = False,
-                   training: str = "none"):
+                   training: str = "none", batch: int = 4, length: int = 512):
     """(model, tokenizer) for generation, in eval mode, on the best device, optionally 8/4-bit.
 
-    A Hub model whose estimated peak (helpers.memory) does not fit the GPU loads in 4-bit."""
+    On a GPU (or a simulated one) helpers.gpu_plan picks the dtype by family and compute capability and
+    4 bits when the estimated peak does not fit beside what is resident; fp16 weights get a NaN/inf guard."""
     from transformers import AutoModelForCausalLM
 
+    from helpers.finite import guard_finite
     from helpers.generation import ensure_chat_template
+    from helpers.gpu_plan import runnable_dtype, track, weight_plan
     from helpers.precision import choose_precision
 
     device = _device()
     ref = resolve(name)
-    plan = choose_precision(device)
-    if bits is None:
-        bits = budget_bits(ref.alias, training)
-    kwargs = {"dtype": cpu_safe_dtype(dtype or plan.dtype(), device), "trust_remote_code": trust_remote_code}
-    if plan.device == "cuda":
-        kwargs["attn_implementation"] = plan.attn_implementation
+    plan = weight_plan(ref.alias, training, batch, length)
+    if plan.note:
+        print(plan.note)
+    bits = plan.bits if bits is None else bits
+    dtype = cpu_safe_dtype(dtype or getattr(__import__("torch"), runnable_dtype(plan.dtype_name)), device)
+    kwargs = {"dtype": dtype, "trust_remote_code": trust_remote_code}
+    if device != "cpu":
+        kwargs["attn_implementation"] = choose_precision(device).attn_implementation
     if bits is not None:  # a quantised model goes whole onto this process's device (torchrun: its rank's)
-        kwargs |= {"quantization_config": quantization_config(bits), "device_map": {"": device}}
-    model = _from_pretrained(ref, AutoModelForCausalLM.from_pretrained, **kwargs)
+        kwargs |= {"quantization_config": quantization_config(bits, dtype), "device_map": {"": device}}
+    facts = {"dtype": str(dtype).removeprefix("torch."), "bits": bits}
+    model = _from_pretrained(ref, AutoModelForCausalLM.from_pretrained, facts=facts, **kwargs)
     if bits is None:
         model.to(device)
     model.eval()
+    track(model, ref.alias, _resident_estimate(ref.alias, facts))
+    guard_finite(model, ref.alias)
     return model, ensure_chat_template(load_tokenizer(name, trust_remote_code=trust_remote_code), name)
 
 
-def budget_bits(hub_id: str, training: str = "none", batch: int = 4, length: int = 512) -> int | None:
-    """4 when a known Hub model's estimated peak does not fit this GPU (LLM_STUDIES_GPU_MEMORY_GB
-    simulates one), else None. Local models and CPU runs without the variable are never quantised."""
-    import os
-
+def _resident_estimate(alias: str, facts: dict) -> float:
+    """GiB of weights a loaded Hub model holds on its GPU (0 for models without a stored config)."""
     from helpers.gpu_models import HUB_CONFIGS, head_of, hub_config
-    from helpers.memory import estimate, fits
+    from helpers.memory import GIB, estimate
 
-    gpu_gib = gpu_memory_gib()
-    if hub_id not in HUB_CONFIGS or gpu_gib is None or head_of(hub_id) != "causal":
-        return None
-    config = hub_config(hub_id)
-    targets = lora_target_modules(config.model_type, "qkvo") if training == "lora" else None
-    peak = estimate(config, training=training, batch=batch, length=length, lora_targets=targets)
-    if fits(peak, gpu_gib):
-        return None
-    print(f"{hub_id}: ~{peak.total_gib:.1f} GiB en 16 bits no cabe en {gpu_gib:.0f} GiB de GPU: se carga en 4 bits"
-          + (" (simulado)" if os.environ.get("LLM_STUDIES_GPU_MEMORY_GB") else ""))
-    return 4
+    if alias not in HUB_CONFIGS:
+        return 0.0
+    head = "causal" if head_of(alias) == "causal" else "encoder"
+    weights = "4bit" if facts.get("bits") == 4 else facts["dtype"]
+    return estimate(hub_config(alias), head, weights=weights, compute=facts["dtype"]).weights / GIB
+
+
+def budget_bits(hub_id: str, training: str = "none", batch: int = 4, length: int = 512) -> int | None:
+    """4 when a known Hub model's estimated peak does not fit this GPU beside what is resident
+    (LLM_STUDIES_GPU_MEMORY_GB simulates one), else None. Local models and CPU runs are never quantised."""
+    from helpers.gpu_plan import weight_plan
+
+    return weight_plan(hub_id, training, batch, length).bits
 
 
 def gpu_memory_gib() -> float | None:
     """Memory of this process's GPU in GiB, LLM_STUDIES_GPU_MEMORY_GB when set, None without a GPU."""
-    import os
+    from helpers.gpu_plan import gpu_memory_gib as memory
 
-    import torch
-
-    if os.environ.get("LLM_STUDIES_GPU_MEMORY_GB"):
-        return float(os.environ["LLM_STUDIES_GPU_MEMORY_GB"])
-    if not torch.cuda.is_available():
-        return None
-    return torch.cuda.get_device_properties(torch.cuda.current_device()).total_memory / 2**30
+    return memory()
 
 
 def load_sequence_classifier(name: str, labels: list[str], trust_remote_code: bool = False):
     """(model, tokenizer) for sequence classification with a new head over the given labels."""
     from transformers import AutoModelForSequenceClassification
 
+    # fp32 whatever the checkpoint stores: transformers 5 keeps a checkpoint's dtype, and
+    # deberta-v3-base is stored in fp16, whose trainable weights fp16 autocast cannot unscale.
     model = _from_pretrained(
-        resolve(name), AutoModelForSequenceClassification.from_pretrained,
+        resolve(name), AutoModelForSequenceClassification.from_pretrained, facts={"dtype": "float32"},
         num_labels=len(labels), id2label=dict(enumerate(labels)),
         label2id={label: index for index, label in enumerate(labels)},
-        trust_remote_code=trust_remote_code,
+        trust_remote_code=trust_remote_code, dtype=__import__("torch").float32,
     )
     return model, load_tokenizer(name, padding_side="right", trust_remote_code=trust_remote_code)
 
 
 def load_for_finetuning(name: str, profile: str, max_length: int = 512):
-    """(model, tokenizer) for causal-LM LoRA: unsloth's loader on CUDA in the gpu profile, else load_causal_lm."""
-    import torch
+    """(model, tokenizer) for causal-LM LoRA, always plain transformers. With unsloth (gpu profile, CUDA),
+    train_lora trains in a separate process (helpers.finetune) and this model only serves inference."""
+    from helpers.gpu_plan import unsloth_trains
 
-    if profile != "gpu" or not torch.cuda.is_available():
-        return load_causal_lm(name, bits=budget_bits(name, "lora", length=max_length), training="lora")
-    try:
-        from unsloth import FastLanguageModel
-    except ImportError:  # its install step failed or was skipped: plain peft still trains on the GPU
+    if unsloth_trains(profile):
+        model, tokenizer = load_causal_lm(name, length=max_length)  # inference only: unsloth loads its own
+        model.llm_studies_finetune = {"name": name, "max_length": max_length}
+        return model, tokenizer
+    if profile == "gpu" and _device() != "cpu":
         print("unsloth no está instalado (lo instala la primera celda de 01 y 02 en Colab): LoRA con peft")
-        return load_causal_lm(name, bits=budget_bits(name, "lora", length=max_length), training="lora")
-    from helpers.generation import ensure_chat_template
-    from helpers.precision import choose_precision
-
-    ref = resolve(name)
-    _check_local(ref)
-    location = str(ref.path) if ref.source in ("local", "path") else ref.location
-    model, tokenizer = FastLanguageModel.from_pretrained(
-        model_name=location, max_seq_length=max_length, dtype=choose_precision("cuda").dtype(),
-        load_in_4bit=budget_bits(ref.alias, "lora", length=max_length) == 4)
-    model.llm_studies_unsloth = True  # train_lora then adds the adapter with unsloth's get_peft_model
-    if tokenizer.pad_token is None:
-        tokenizer.pad_token = tokenizer.eos_token
-    return model, ensure_chat_template(tokenizer, name)
+    return load_causal_lm(name, training="lora", length=max_length)
 
 
 def free_memory() -> None:

@@ -76,9 +76,10 @@ def papermill_injected(names, history) -> list[str]:
 
 
 def run_notebook(name: str, output_dir: str | Path | None = None, parameters: dict | None = None,
-                 progress: bool = True, private: dict | None = None) -> Path:
+                 progress: bool = True, private: dict | None = None, cell_timeout: int | None = None) -> Path:
     """Execute a notebook with papermill; return its output folder (holding metrics.json). `private`
-    parameters go to the kernel's environment, never into the executed notebook."""
+    parameters go to the kernel's environment, never into the executed notebook; a cell running longer
+    than cell_timeout seconds fails the run."""
     import papermill
 
     output_dir = Path(output_dir or REPO_ROOT / "outputs" / name).resolve()
@@ -97,7 +98,7 @@ def run_notebook(name: str, output_dir: str | Path | None = None, parameters: di
         papermill.execute_notebook(
             str(NOTEBOOKS_DIR / f"{name}.ipynb"), str(output_dir / f"{name}.ipynb"),
             parameters=params, cwd=str(NOTEBOOKS_DIR), kernel_name=kernel_name(),
-            progress_bar=progress, request_save_on_cell_execute=True,
+            progress_bar=progress, request_save_on_cell_execute=True, execution_timeout=cell_timeout,
         )
     except papermill.PapermillExecutionError as error:
         raise NotebookFailed(

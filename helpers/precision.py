@@ -12,6 +12,17 @@ NATIVE_BF16_CAPABILITY = (8, 0)
 # precision follows its capability.
 PRECISION_VARIABLE = "LLM_STUDIES_PRECISION"
 CPU_PRECISIONS = ("auto", "float32", "bfloat16")
+# Before compute capability 8.0 (a T4) the only fast half type is fp16, whose range (65504) some families
+# overflow: Qwen2/2.5 (NaN logits, "!!!!" replies: QwenLM/Qwen3#761, #868, the maintainers' answer being
+# that a bf16-trained model is not expected to run in fp16), Gemma (transformers#36822,
+# google/gemma_pytorch#24; unsloth forces fp32 for Gemma 3 on such GPUs). Only the families listed here
+# load in fp16 there; every other one loads in fp32 (or 4-bit with fp32 compute when fp32 does not fit).
+FP16_SAFE_FAMILIES = {
+    # onnxruntime.transformers benchmarks GPT-2 in fp16; public fp16 runs give the fp32 text quality
+    # (gongyisheng/playground, llm/deploy_quant/gpt2). 124M parameters: fp32 would fit too, this is speed;
+    # the NaN/inf guard (helpers.finite) stops a run that overflows anyway.
+    "gpt2": "fp16 inference documented without overflow (onnxruntime GPT-2 fp16 benchmarks)",
+}
 
 
 @dataclass(frozen=True)
@@ -52,6 +63,12 @@ class Precision:
     def trainer_kwargs(self) -> dict:
         """TrainingArguments / SFTConfig keyword arguments for mixed precision."""
         return {"bf16": self.bf16, "fp16": self.fp16, "use_cpu": self.device == "cpu"}
+
+    def for_family(self, model_type: str | None) -> "Precision":
+        """This plan for one model family: fp32 instead of fp16 for a family not known to be fp16-safe."""
+        if self.dtype_name != "float16" or model_type in FP16_SAFE_FAMILIES:
+            return self
+        return Precision(self.device, self.capability, "float32", self.attn_implementation)
 
     def describe(self) -> str:
         """One Spanish line: precision and attention chosen, and why."""
@@ -126,3 +143,13 @@ def upcast_trainable(model) -> int:
             parameter.data = parameter.data.float()
             count += 1
     return count
+
+
+def trainer_config_for_family(config, model_type: str | None):
+    """A trainer config without fp16 autocast for a family that overflows in fp16: it trains in fp32."""
+    import dataclasses
+
+    if not config.fp16 or model_type in FP16_SAFE_FAMILIES:
+        return config
+    print(f"{model_type}: sin fp16 mixto (desborda en fp16): se entrena en float32")
+    return dataclasses.replace(config, fp16=False)

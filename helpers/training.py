@@ -35,10 +35,19 @@ def sft_config(output_dir: str | Path, max_steps: int, batch_size: int = 4, grad
         gradient_accumulation_steps=grad_accum, learning_rate=learning_rate, lr_scheduler_type="cosine",
         warmup_steps=min(10, max_steps // 10), logging_steps=1, save_strategy="no",
         max_length=max_length, completion_only_loss=True, seed=seed,
-        dataloader_num_workers=0, disable_tqdm=False, activation_checkpointing=precision.device == "cuda",
+        dataloader_num_workers=0, disable_tqdm=False, **{checkpointing_field(SFTConfig): precision.device == "cuda"},
         **precision.trainer_kwargs(), **ddp_kwargs())
     fields |= tracking_fields(report_to, output_dir, run_name)
     return SFTConfig(**(fields | overrides))
+
+
+def checkpointing_field(config_class) -> str:
+    """transformers 5.23 renamed gradient_checkpointing to activation_checkpointing; the unsloth step's
+    5.17 knows only the old name (and 5.23 still accepts it, deprecated): whichever this version has."""
+    import dataclasses
+
+    names = {f.name for f in dataclasses.fields(config_class)}
+    return "activation_checkpointing" if "activation_checkpointing" in names else "gradient_checkpointing"
 
 
 def ddp_kwargs() -> dict:
@@ -61,14 +70,17 @@ def head_only_where_labelled() -> bool:
     positions whose next-token label is not -100; elsewhere it scores every position, so its kernels keep
     one shape for compilers (Neuron). On a CPU nothing recompiles, and Gemma's 262k-word head applied to
     every prompt token is most of a step: the prompt's positions are skipped, with the same loss and
-    gradients (tests/core/test_label_only_loss.py)."""
+    gradients (tests/core/test_label_only_loss.py). Before 1.16 trl always scores only those positions,
+    with a Triton kernel that fails off the GPU: helpers.fused_head gives it a plain torch path there."""
     try:
         import trl.trainer.utils as trl_utils
     except ImportError:
         return False
     decide = getattr(trl_utils, "_use_triton", None)  # what trl reads to choose compact scoring
     if decide is None:
-        return False
+        from helpers.fused_head import kernel_on_any_device
+
+        return kernel_on_any_device()
     if not getattr(decide, "llm_studies_compact_cpu", False):
         def compact(device) -> bool:
             return device.type == "cpu" or decide(device)
@@ -81,8 +93,10 @@ def head_only_where_labelled() -> bool:
 def labelled_loss(model, labels, **batch):
     """Mean next-token loss over the labelled positions (label != -100), the output head applied only
     there: trl's fused LM head, as SFTTrainer uses it, for a hand-written training loop."""
-    from trl.trainer.utils import add_fused_lm_head
-
+    try:
+        from trl.trainer.utils import add_fused_lm_head
+    except ImportError:  # a trl without the fused head: the same mean over labelled positions, all logits built
+        return model(**batch, labels=labels).loss
     head_only_where_labelled()
     causal = model.get_base_model() if hasattr(model, "get_base_model") else model
     if not getattr(causal, "llm_studies_fused_head", False):
@@ -93,39 +107,36 @@ def labelled_loss(model, labels, **batch):
 
 def train_lora(model, tokenizer, train_rows: list[dict], config, peft_config):
     """Train a LoRA adapter on prompt-completion rows, the output head applied only where a label is;
-    returns (peft model, loss history)."""
+    returns (peft model, loss history). A model from load_for_finetuning on the unsloth path trains in a
+    process of its own (helpers.finetune) and comes back as a plain model with the adapter: use the
+    returned model from then on (the one passed in is released)."""
     from datasets import Dataset
     from trl import SFTTrainer
 
-    from helpers.precision import upcast_trainable
+    from helpers.finite import check_losses, finite_loss_callback
+    from helpers.precision import trainer_config_for_family, upcast_trainable
 
+    config = trainer_config_for_family(config, model.config.model_type)
+    if getattr(model, "llm_studies_finetune", None):  # loaded by load_for_finetuning for unsloth
+        from helpers.finetune import train_in_unsloth_process
+
+        return train_in_unsloth_process(model, tokenizer, train_rows, config, peft_config)
     head_only_where_labelled()
     model.train()
-    if getattr(model, "llm_studies_unsloth", False):  # loaded by load_for_finetuning on CUDA
-        model, peft_config = _unsloth_lora(model, peft_config, config.seed), None
+    name = getattr(model, "name_or_path", "") or model.config.model_type
     trainer = SFTTrainer(model=model, args=config, train_dataset=Dataset.from_list(train_rows),
-                         processing_class=tokenizer, peft_config=peft_config)
-    if config.fp16:
-        upcast_trainable(trainer.model)  # fp16 autocast: the optimizer must step fp32 weights
+                         processing_class=tokenizer, peft_config=peft_config, callbacks=[finite_loss_callback(name)])
+    upcast_trainable(trainer.model)  # the optimizer steps fp32 weights whatever the checkpoint stores
     result = trainer.train()
     if trainer.args.world_size > 1 and is_main_process():  # throughput of all processes together
         print(f"{result.metrics['train_samples_per_second']:.2f} ejemplos/s en {trainer.args.world_size} procesos")
     history = [{"step": e["step"], "loss": e["loss"]} for e in trainer.state.log_history if "loss" in e]
+    check_losses(history, name)
     # Mixed precision wraps the model's forward in autocast for good; without the wrapper, inference
     # runs as it will on the saved adapter reloaded (scores equal to ~1e-6, not ~1e-2 apart in bf16).
     trained = trainer.accelerator.unwrap_model(trainer.model, keep_fp32_wrapper=False)
     trained.eval()
     return trained, history
-
-
-def _unsloth_lora(model, peft_config, seed: int):
-    """The same LoRA (rank, alpha, dropout, targets) through unsloth's get_peft_model."""
-    from unsloth import FastLanguageModel
-
-    return FastLanguageModel.get_peft_model(
-        model, r=peft_config.r, lora_alpha=peft_config.lora_alpha, lora_dropout=peft_config.lora_dropout,
-        target_modules=sorted(peft_config.target_modules), use_gradient_checkpointing="unsloth",
-        random_state=seed)
 
 
 ADAPTER_SETTINGS = "training_settings.json"

@@ -110,6 +110,7 @@ from helpers.persona.sources import chat_paths, read_chats, resolve_author, save
 from helpers.env import set_up
 from helpers.io import atomic_dir, atomic_write_json, save_figure
 from helpers.metrics import save_metrics
+from helpers.gpu_plan import release
 from helpers.models import free_memory, load_causal_lm, load_for_finetuning
 from helpers.paths import data_dir
 from helpers.registry import model_for
@@ -237,8 +238,10 @@ print(f"Modelo base evaluado en {time.perf_counter() - start:.0f} s")
 # ## Un adaptador LoRA por persona (trl)
 # Dos adaptadores con el **mismo presupuesto**: `MAX_STEPS` pasos de `BATCH_SIZE × GRAD_ACCUM`
 # ejemplos, la misma tasa de aprendizaje, rango y semilla; cada uno ve solo las respuestas de su
-# persona (y sus contextos). La pérdida cae solo sobre la respuesta. En GPU se entrena en bf16; en
-# CPU, en float32. Las curvas se guardan en `loss.png`.
+# persona (y sus contextos). La pérdida cae solo sobre la respuesta. La precisión la decide
+# `helpers/precision.py` (en GPU, bf16 desde la capacidad 8.0; en una T4, fp32 o 4 bits salvo GPT-2);
+# con unsloth se entrena en un proceso aparte y el adaptador vuelve a un modelo de transformers para
+# evaluar y chatear. Las curvas se guardan en `loss.png`.
 #
 # **Seguimiento (opcional).** `REPORT_TO = "wandb"` registra el entrenamiento en tu proyecto de
 # Weights & Biases (`WANDB_PROJECT`, por defecto `llm-studies`); la clave sale de `WANDB_API_KEY`, de
@@ -257,6 +260,9 @@ adapter_settings = {"generator": generator, "steps": MAX_STEPS, "batch": [BATCH_
                     "grouping": [GROUP_GAP_MINUTES, SESSION_GAP_HOURS, MAX_CONTEXT_TURNS, TEST_SHARE]}
 for index, person in enumerate(trained, start=1):
     if index > 1:  # a fresh base: LoRA is injected into the model it trains
+        # The previous adapter's scores and replies are taken; it is released (helpers.gpu_plan.release)
+        # before the next base loads: two copies of a 3-4B model do not fit a T4. The chat reloads from disk.
+        release(tuned[trained[index - 2]])
         model, tokenizer = load_for_finetuning(generator, PROFILE, MAX_LENGTH)
     adapter_dir, data = ctx.output_dir / f"adapter_{index}", json.dumps(rows[person]["train"]).encode()
     tuned[person] = saved_adapter(model, adapter_dir, adapter_settings, data)

@@ -334,7 +334,8 @@ def evaluar_rendimiento(modelo, tokenizador, texto_prueba, dispositivo):
     """latencia_s, tiempo_primer_token_s, tokens_por_segundo, memoria_pico_mb and tokens of one generation."""
     # Pista: el primer token llega cuando el TextIteratorStreamer entrega su primer trozo (generate en
     # otro hilo, como en el ejercicio 3: helpers.streaming); la memoria pico en GPU con
-    # torch.cuda.max_memory_allocated, en CPU muestreando psutil.Process().memory_info().rss
+    # torch.cuda.max_memory_allocated, en CPU muestreando psutil.Process().memory_info().rss; en los dos,
+    # los pesos de este modelo más lo que la generación añadió a lo que ya estaba en uso (otros modelos)
     raise NotImplementedError("TODO 4")
 
 

@@ -509,7 +509,8 @@ def evaluar_rendimiento(modelo, tokenizador, texto_prueba, dispositivo):
     """latencia_s, tiempo_primer_token_s, tokens_por_segundo, memoria_pico_mb and tokens of one generation."""
     # Pista: el primer token llega cuando el TextIteratorStreamer entrega su primer trozo (generate en
     # otro hilo, como en el ejercicio 3: helpers.streaming); la memoria pico en GPU con
-    # torch.cuda.max_memory_allocated, en CPU muestreando psutil.Process().memory_info().rss
+    # torch.cuda.max_memory_allocated, en CPU muestreando psutil.Process().memory_info().rss; en los dos,
+    # los pesos de este modelo más lo que la generación añadió a lo que ya estaba en uso (otros modelos)
     ### SOLUCIÓN 4 INICIO
     from threading import Event, Thread
 
@@ -529,8 +530,10 @@ def evaluar_rendimiento(modelo, tokenizador, texto_prueba, dispositivo):
             pico[0] = max(pico[0], proceso.memory_info().rss)
             fin.wait(0.01)
 
+    en_uso = 0
     if dispositivo == "cuda":
         torch.cuda.reset_peak_memory_stats()
+        en_uso = torch.cuda.memory_allocated()  # earlier exercises' models still on the GPU
     vigilante = Thread(target=vigilar_memoria, daemon=True)
     vigilante.start()
     generador = GenerationThread(modelo, text_streamer(tokenizador), **entrada, max_new_tokens=MAX_NEW_TOKENS,
@@ -547,10 +550,10 @@ def evaluar_rendimiento(modelo, tokenizador, texto_prueba, dispositivo):
         fin.set()
         vigilante.join()
     nuevos = salida.shape[1] - entrada["input_ids"].shape[1]
-    # On CPU the process's resident memory also holds earlier models: count this model's weights plus
-    # what the generation added on top of the memory in use when it started.
-    memoria = (torch.cuda.max_memory_allocated() if dispositivo == "cuda"
-               else modelo.get_memory_footprint() + pico[0] - rss_inicial)
+    # The memory in use also holds earlier exercises' models, on the GPU as in the process: count this
+    # model's weights plus what the generation added on top of what was in use when it started.
+    memoria = modelo.get_memory_footprint() + (torch.cuda.max_memory_allocated() - en_uso if dispositivo == "cuda"
+                                               else pico[0] - rss_inicial)
     return {"latencia_s": latencia, "tiempo_primer_token_s": primer_token or latencia,
             "tokens_por_segundo": nuevos / latencia, "memoria_pico_mb": memoria / 1e6, "tokens": nuevos}
     ### SOLUCIÓN FIN

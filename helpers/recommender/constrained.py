@@ -77,8 +77,7 @@ def constrained_lists(model, tokenizer, trie: TitleTrie, prompts: list[str], n: 
     from transformers import LogitsProcessorList
 
     start = time.perf_counter()
-    tokenizer.padding_side = "left"
-    encoded = tokenizer(prompts, return_tensors="pt", padding=True).to(model.device)
+    encoded = tokenizer(prompts, return_tensors="pt", padding=True, padding_side="left").to(model.device)
     constraint = CatalogueConstraint(trie, tokenizer, encoded["input_ids"].shape[1], n)
     sampling = {"do_sample": True, "temperature": temperature} if temperature > 0 else {"do_sample": False}
     with torch.inference_mode():

@@ -124,30 +124,25 @@ def test_profile_hint_only_when_profile_and_runtime_disagree():
     assert profile_hint("gpu", "cuda") == "" and profile_hint("local", "cpu") == ""
 
 
-def test_finetuning_loader_uses_unsloth_only_on_cuda_in_the_gpu_profile(monkeypatch, tmp_path):
+def test_finetuning_loader_marks_unsloth_training_only_on_cuda_in_the_gpu_profile(monkeypatch):
     import torch
 
     import helpers.models as models
+    from helpers.gpu_plan import unsloth_trains
+    from helpers.paths import REPO_ROOT
 
-    calls = []
-    fake = types.ModuleType("unsloth")
-    tokenizer = types.SimpleNamespace(pad_token=None, eos_token="</s>", chat_template="{{ 1 }}")
-    fake.FastLanguageModel = types.SimpleNamespace(
-        from_pretrained=lambda **kw: calls.append(kw) or (types.SimpleNamespace(), tokenizer))
-    monkeypatch.setitem(sys.modules, "unsloth", fake)
-    monkeypatch.setattr(models, "load_causal_lm", lambda name, bits, training: ("plain", name, training))
-    assert models.load_for_finetuning("Qwen/Qwen2.5-1.5B-Instruct", "gpu") == ("plain", "Qwen/Qwen2.5-1.5B-Instruct", "lora")
+    monkeypatch.setattr(models, "load_causal_lm", lambda name, **kw: (types.SimpleNamespace(), kw))
+    monkeypatch.syspath_prepend(str(REPO_ROOT / "tests" / "gpu_sim" / "fake_unsloth"))  # findable, not imported
+    assert not unsloth_trains("gpu")  # no GPU
+    assert models.load_for_finetuning("Qwen/Qwen2.5-1.5B-Instruct", "gpu")[1] == {"training": "lora", "length": 512}
     monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
-    monkeypatch.setattr(torch.cuda, "get_device_capability", lambda device=None: (7, 5))
-    monkeypatch.setenv("LLM_STUDIES_GPU_MEMORY_GB", "15")
-    assert models.load_for_finetuning("gemma3-270m", "local")[0] == "plain"
-    model, tok = models.load_for_finetuning("Qwen/Qwen2.5-7B-Instruct", "gpu", max_length=256)
-    assert model.llm_studies_unsloth and tok.pad_token == "</s>"
-    assert calls == [{"model_name": "Qwen/Qwen2.5-7B-Instruct", "max_seq_length": 256,
-                      "dtype": torch.float16, "load_in_4bit": True}]
-    monkeypatch.setitem(sys.modules, "unsloth", None)  # its install step failed: peft on the GPU instead
-    assert models.load_for_finetuning("Qwen/Qwen2.5-7B-Instruct", "gpu")[0] == "plain"
-    assert len(calls) == 1
+    assert not unsloth_trains("local") and unsloth_trains("gpu")
+    model, kwargs = models.load_for_finetuning("Qwen/Qwen2.5-7B-Instruct", "gpu", max_length=256)
+    assert model.llm_studies_finetune == {"name": "Qwen/Qwen2.5-7B-Instruct", "max_length": 256}
+    assert kwargs == {"length": 256}  # loaded for inference only: unsloth loads its own copy in its process
+    assert "unsloth" not in sys.modules
+    monkeypatch.setattr(sys, "path", [p for p in sys.path if "fake_unsloth" not in p])  # its install step failed
+    assert not unsloth_trains("gpu")
 
 
 def test_only_the_causal_lm_finetuning_helpers_import_unsloth():
@@ -158,6 +153,6 @@ def test_only_the_causal_lm_finetuning_helpers_import_unsloth():
     importers = sorted(str(p.relative_to(REPO_ROOT)) for p in [*REPO_ROOT.glob("helpers/**/*.py"),
                                                                *REPO_ROOT.glob("notebooks/*.py")]
                        if re.search(r"^\s*(from unsloth|import unsloth)", p.read_text(), re.M))
-    assert importers == ["helpers/models.py", "helpers/training.py"]
+    assert importers == ["helpers/unsloth_train.py"]  # the training process's module, never a notebook's
     requirements = (REPO_ROOT / "requirements.txt").read_text() + (REPO_ROOT / "requirements-dev.txt").read_text()
     assert "unsloth" not in requirements

@@ -114,9 +114,14 @@ def test_none_reports_nowhere_and_needs_nothing(tmp_path, no_wandb_login):
 
 
 def test_gradient_checkpointing_is_off_on_cpu_and_can_be_asked_for(tmp_path):
+    from trl import SFTConfig
+
+    from helpers.training import checkpointing_field
+
+    field = checkpointing_field(SFTConfig)  # activation_checkpointing from transformers 5.23, before it gradient_
     config = sft_config(tmp_path, 3)
-    assert config.activation_checkpointing is False and config.gradient_checkpointing is False  # ~11% of a CPU step
-    assert sft_config(tmp_path, 3, activation_checkpointing=True).gradient_checkpointing is True
+    assert getattr(config, field) is False and config.gradient_checkpointing is False  # ~11% of a CPU step
+    assert sft_config(tmp_path, 3, **{field: True}).gradient_checkpointing is True
 
 
 def test_loss_flattening_tells_a_plateau_from_a_curve_still_falling():

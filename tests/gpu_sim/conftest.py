@@ -1,4 +1,4 @@
-"""Twins are built once per cache (keyed by transformers' version and the stored configs)."""
+"""Twins are built once per cache (keyed by transformers' version, the stored configs and dtypes)."""
 
 import pytest
 
@@ -6,13 +6,6 @@ import pytest
 @pytest.fixture(scope="session")
 def twins_dir():
     """Folder of tiny twins of every gpu-profile model, under .cache/gpu-twins/<settings key>."""
-    import transformers
+    from tests.gpu_sim.twins import build_twins, twins_root
 
-    from helpers.gpu_models import HUB_CONFIGS, TWIN_SHAPE
-    from helpers.io import settings_key
-    from helpers.paths import cache_dir
-    from tests.gpu_sim.twins import GEMMA_LIKE_TEMPLATE, SMOLLM3_LIKE_TEMPLATE, build_twins
-
-    key = settings_key({"transformers": transformers.__version__, "configs": HUB_CONFIGS, "shape": TWIN_SHAPE,
-                        "templates": [GEMMA_LIKE_TEMPLATE, SMOLLM3_LIKE_TEMPLATE]})
-    return build_twins(cache_dir() / "gpu-twins" / key)
+    return build_twins(twins_root())

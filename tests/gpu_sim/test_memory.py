@@ -68,3 +68,29 @@ def test_every_notebook_configuration_that_does_not_fit_a_t4_is_quantised_or_nam
         if not row["fits"]:  # the loaders must choose 4 bits for it on a T4
             batch, length = map(int, row["batch x length"].split(" x "))
             assert budget_bits(row["model"], row["use"], batch=batch, length=length) == 4, row
+
+
+def test_the_budget_counts_what_is_resident_and_release_frees_it(monkeypatch):
+    import gc
+
+    import torch
+    from transformers import GPT2Config, GPT2LMHeadModel
+
+    from helpers.gpu_plan import ModelReleasedError, release, resident_gib, track, weight_plan
+
+    monkeypatch.setenv("LLM_STUDIES_GPU_MEMORY_GB", "15")  # a T4: Qwen-1.5B in fp32 (~6 GiB) fits an empty one
+    assert resident_gib() == 0 and weight_plan("Qwen/Qwen2.5-1.5B-Instruct").bits is None
+    first = GPT2LMHeadModel(GPT2Config(n_embd=16, n_layer=1, n_head=2, vocab_size=32))
+    track(first, "microsoft/Phi-3-mini-4k-instruct", 9.0)  # as if a 9 GiB model were still loaded
+    assert resident_gib() == 9.0
+    plan = weight_plan("Qwen/Qwen2.5-1.5B-Instruct")
+    assert plan.bits == 4 and "6.0 GiB libres" in plan.note
+    release(first)
+    assert resident_gib() == 0 and weight_plan("Qwen/Qwen2.5-1.5B-Instruct").bits is None
+    with pytest.raises(ModelReleasedError, match="se liberó"):
+        first(input_ids=torch.tensor([[1, 2]]))
+    second = GPT2LMHeadModel(GPT2Config(n_embd=16, n_layer=1, n_head=2, vocab_size=32))
+    track(second, "x", 9.0)
+    del second
+    gc.collect()
+    assert resident_gib() == 0  # a model the notebook dropped no longer counts

@@ -117,3 +117,73 @@ def test_no_code_decides_precision_outside_the_helper():
         offenders += [f"{relative}:{n}" for n, line in enumerate(path.read_text().splitlines(), 1)
                       if pattern.search(line)]
     assert offenders == []
+
+
+@pytest.mark.parametrize("capability, expected", [
+    ((7, 5), {"qwen2": "float32", "gemma": "float32", "phi3": "float32", "gpt2": "float16"}),
+    ((8, 0), {"qwen2": "bfloat16", "gemma": "bfloat16", "phi3": "bfloat16", "gpt2": "bfloat16"}),
+])
+def test_before_capability_8_only_fp16_safe_families_load_in_fp16(monkeypatch, capability, expected):
+    _fake_gpu(monkeypatch, capability, False)
+    plan = precision.choose_precision()
+    assert {family: plan.for_family(family).dtype_name for family in expected} == expected
+
+
+def test_a_family_that_overflows_in_fp16_trains_without_fp16_autocast():
+    import dataclasses
+
+    @dataclasses.dataclass
+    class Config:
+        fp16: bool
+
+    assert precision.trainer_config_for_family(Config(True), "qwen2").fp16 is False
+    assert precision.trainer_config_for_family(Config(True), "gpt2").fp16 is True
+    assert precision.trainer_config_for_family(Config(False), "qwen2").fp16 is False
+
+
+@pytest.mark.parametrize("capability, plans", [
+    ("7.5", {"Qwen/Qwen2.5-1.5B-Instruct": ("float32", None), "Qwen/Qwen2.5-7B-Instruct": ("float32", 4),
+             "DeepESP/gpt2-spanish": ("float16", None), "google/gemma-2b-it": ("float32", None)}),
+    ("8.0", {"Qwen/Qwen2.5-1.5B-Instruct": ("bfloat16", None), "Qwen/Qwen2.5-7B-Instruct": ("bfloat16", 4)}),
+])
+def test_the_weight_plan_on_a_simulated_15_gb_gpu(monkeypatch, capability, plans):
+    from helpers.gpu_plan import weight_plan
+
+    monkeypatch.setenv("LLM_STUDIES_GPU_MEMORY_GB", "15")
+    monkeypatch.setenv("LLM_STUDIES_GPU_CAPABILITY", capability)
+    got = {hub_id: weight_plan(hub_id) for hub_id in plans}
+    assert {hub_id: (plan.dtype_name, plan.bits) for hub_id, plan in got.items()} == plans
+    assert "4 bits, calculando en" in got["Qwen/Qwen2.5-7B-Instruct"].note
+
+
+def test_fp16_overflow_stops_in_one_sentence_instead_of_scoring_garbage():
+    from transformers import GPT2Config, GPT2LMHeadModel
+
+    from helpers.finite import NonFiniteError, guard_finite
+
+    torch.manual_seed(0)
+    model = GPT2LMHeadModel(GPT2Config(n_embd=32, n_layer=1, n_head=2, vocab_size=64)).eval()
+    assert guard_finite(model, "gpt2") is False  # fp32: nothing to guard
+    model = model.half()
+    assert guard_finite(model, "gpt2") is True
+    with torch.no_grad():
+        model(input_ids=torch.tensor([[1, 2, 3]]))  # finite: passes
+        model.transformer.ln_f.weight.fill_(6e4)  # activations past fp16's 65504
+        with pytest.raises(NonFiniteError, match=r"gpt2 dio NaN o infinito en float16") as info:
+            model(input_ids=torch.tensor([[1, 2, 3]]))
+    assert "\n" not in str(info.value)
+
+
+def test_a_non_finite_training_loss_stops_before_the_adapter_is_saved():
+    import types
+
+    from helpers.finite import NonFiniteError, check_losses, finite_loss_callback
+
+    check_losses([{"step": 1, "loss": 2.5}], "m")
+    with pytest.raises(NonFiniteError, match="pérdida nan en el paso 3"):
+        check_losses([{"step": 1, "loss": 2.5}, {"step": 3, "loss": float("nan")}], "m")
+    callback = finite_loss_callback("m")
+    state = types.SimpleNamespace(global_step=7)
+    callback.on_log(None, state, None, logs={"loss": 1.0})
+    with pytest.raises(NonFiniteError, match="paso 7"):
+        callback.on_log(None, state, None, logs={"loss": float("inf")})

@@ -8,7 +8,7 @@ CONSTRAINTS := $(if $(HAS_CUDA),,-c constraints-cpu.txt)
 NB ?=
 WEB_PORT ?= 8000
 
-.PHONY: setup test test-fast test-mutants test-drift gpu-check run-all run bench bench-precision lint sync grade workshop web help
+.PHONY: setup test test-fast test-mutants test-drift gpu-check run-all run bench bench-precision lint sync grade workshop web results regress help
 
 # `make help` prints each target's `## ` comment: what it does and how long it takes on a 2-core laptop CPU.
 help: ## esta lista de órdenes (al instante)
@@ -69,6 +69,12 @@ bench: ## pruebas de velocidad: razones frente a una línea base medida en la mi
 
 bench-precision: ## ¿cambia bf16 las conclusiones? 01 (ranking) y 04 (respuestas) en float32 y en bf16 sobre la misma muestra (unos 11 min)
 	$(PY) -m benchmarks.precision_agreement
+
+results: ## guarda en results/local/ cada ejecución por defecto nueva de outputs/ y genera desde results/ las tablas del README y de docs/results/ (unos 2 s)
+	$(PY) -m helpers.results
+
+regress: ## NB=04 (o todos los de outputs/): compara cada metrics.json con su referencia de results/; falla si una cifra sale de su intervalo (unos 2 s)
+	$(PY) -m helpers.results.regress $(NB)
 
 web: ## WEB_PORT=8000: la app Django del estudio 06 en http://127.0.0.1:8000 (migra y guarda los embeddings que falten: unos 10 s la primera vez, luego 2 s)
 	$(PY) webapp/manage.py migrate --verbosity 0

@@ -3,6 +3,7 @@
 import pytest
 
 from helpers.notebook_runner import find_notebook, notebook_names, read_metrics, run_notebook
+from helpers.results.regress import check_small_run
 from tests.notebook_cases import CASES
 
 
@@ -22,6 +23,8 @@ def test_notebook_runs_on_small_parameters(name, tmp_path):
     assert (output_dir / f"{name}.ipynb").exists()
     for saved in case.get("files", []):  # plots and sessions written beside metrics.json
         assert (output_dir / saved).stat().st_size > 0, saved
+    # Against the recorded small run (results/test/): each figure within its recorded interval, counts equal.
+    check_small_run(name, output_dir, {"PROFILE": "local", **case["parameters"]})
 
 
 def test_find_notebook_by_prefix_and_errors():

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from helpers.notebook_runner import NotebookFailed, find_notebook, read_metrics, run_notebook
 from helpers.paths import REPO_ROOT
+from helpers.results.regress import regress_one
 from tests.gpu_check.report import row, write
 from tests.gpu_sim.test_gpu_dry_run import GPU_OVERRIDES
 from tests.notebook_cases import CASES
@@ -98,7 +99,11 @@ def run(plan: list[tuple[str, str, dict]], out: Path, dry: bool, budget_s: float
             with PeakMemory() as memory:
                 output = run_notebook(name, out / label, parameters, progress=False, cell_timeout=CELL_TIMEOUT_S)
                 read_metrics(output)
-            rows.append(row(label, "ok", time.perf_counter() - began, memory.gib))
+            # A real GPU's first run becomes results/gpu/<notebook>.json; later runs are checked against it.
+            verdict, drifts = ("", []) if dry else regress_one(name, output, "gpu")
+            drifted = [r.figure for r in drifts if r.failed]
+            rows.append(row(label, "drift" if drifted else "ok", time.perf_counter() - began, memory.gib,
+                            verdict if drifted else ""))
         except (NotebookFailed, FileNotFoundError) as error:
             rows.append(row(label, "failed", time.perf_counter() - began, None, str(error)))
         finally:

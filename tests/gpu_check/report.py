@@ -16,9 +16,9 @@ def estimated_peaks() -> dict[str, float]:
 
 
 def row(notebook: str, status: str, seconds: float | None, peak_gib: float | None, error: str = "") -> dict:
-    """One notebook's result; status is 'ok', 'failed' or 'skipped'."""
-    if status not in ("ok", "failed", "skipped"):
-        raise ValueError(f"status must be ok, failed or skipped, got {status!r}")
+    """One notebook's result; status is 'ok', 'failed', 'skipped' or 'drift' (a figure off results/gpu/)."""
+    if status not in ("ok", "failed", "skipped", "drift"):
+        raise ValueError(f"status must be ok, failed, skipped or drift, got {status!r}")
     estimate = estimated_peaks().get(notebook[:2])
     return {"notebook": notebook, "status": status, "seconds": None if seconds is None else round(seconds, 1),
             "peak_gib": None if peak_gib is None else round(peak_gib, 2), "estimated_gib": estimate,
@@ -32,7 +32,7 @@ def _cell(value, unit: str = "") -> str:
 def write(folder: Path, device: dict, rows: list[dict]) -> tuple[Path, Path]:
     """report.json and report.md in folder; returns their paths."""
     folder.mkdir(parents=True, exist_ok=True)
-    report = {"device": device, "rows": rows, "failed": [r["notebook"] for r in rows if r["status"] == "failed"],
+    report = {"device": device, "rows": rows, "failed": [r["notebook"] for r in rows if r["status"] in ("failed", "drift")],
               "seconds": round(sum(r["seconds"] or 0 for r in rows), 1)}
     json_path = folder / "report.json"
     json_path.write_text(json.dumps(report, indent=1, ensure_ascii=False), encoding="utf-8")

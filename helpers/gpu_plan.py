@@ -89,7 +89,12 @@ def release(model) -> None:
                                  "la celda siguiente (el ajustado, o uno cargado de nuevo)")
 
     _resident.pop(model, None)
-    model.to("meta")
+    try:
+        model.to("meta")
+    except (RuntimeError, ValueError):  # bitsandbytes' 4-bit parameters cannot move: drop them instead
+        for module in model.modules():
+            for name in [n for n, p in module._parameters.items() if p is not None]:
+                module._parameters[name] = torch.nn.Parameter(torch.empty(0, device="meta"), requires_grad=False)
     model.register_forward_pre_hook(refuse)
     gc.collect()
     if torch.cuda.is_available():

@@ -94,3 +94,19 @@ def test_the_budget_counts_what_is_resident_and_release_frees_it(monkeypatch):
     del second
     gc.collect()
     assert resident_gib() == 0  # a model the notebook dropped no longer counts
+
+
+def test_release_frees_a_4bit_model_too(tmp_path):
+    """bitsandbytes' Params4bit cannot move to the meta device: release drops them instead (02's comparison)."""
+    import torch
+    from transformers import AutoModelForCausalLM, BitsAndBytesConfig, GPT2Config, GPT2LMHeadModel
+
+    from helpers.gpu_plan import ModelReleasedError, release
+
+    GPT2LMHeadModel(GPT2Config(n_embd=64, n_layer=1, n_head=2, vocab_size=64)).save_pretrained(tmp_path)
+    model = AutoModelForCausalLM.from_pretrained(tmp_path, quantization_config=BitsAndBytesConfig(load_in_4bit=True))
+    assert any(type(p).__name__ == "Params4bit" for p in model.parameters())
+    release(model)
+    assert all(p.device.type == "meta" for p in model.parameters())
+    with pytest.raises(ModelReleasedError):
+        model(input_ids=torch.tensor([[1, 2]]))

@@ -56,6 +56,17 @@ def test_a_kernel_that_is_not_installed_is_refused_with_what_to_run(jupyter_env)
         lab_command(kernel="no-such-kernel")
 
 
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the display variables are Linux's")
+def test_the_browser_opens_only_where_there_is_a_display(monkeypatch):
+    from helpers.lab import has_display
+
+    monkeypatch.delenv("DISPLAY", raising=False)
+    monkeypatch.delenv("WAYLAND_DISPLAY", raising=False)
+    assert has_display() is False  # a server or CI: print the URL, open nothing
+    monkeypatch.setenv("DISPLAY", ":0")
+    assert has_display() is True
+
+
 class Lab:
     """`python -m helpers.lab` (what `make lab` runs) on a copy of the notebooks, as a context manager."""
 

@@ -7,8 +7,10 @@ HAS_CUDA := $(shell nvidia-smi -L >/dev/null 2>&1 && echo yes)
 CONSTRAINTS := $(if $(HAS_CUDA),,-c constraints-cpu.txt)
 NB ?=
 WEB_PORT ?= 8000
+LAB_PORT ?= 8888
+LAB_ARGS ?=
 
-.PHONY: setup test test-fast test-mutants test-drift gpu-check run-all run bench bench-precision lint sync grade workshop web results regress help
+.PHONY: setup lab test test-fast test-mutants test-drift gpu-check run-all run bench bench-precision lint sync grade workshop web results regress help
 
 # `make help` prints each target's `## ` comment: what it does and how long it takes on a 2-core laptop CPU.
 help: ## esta lista de órdenes (al instante)
@@ -32,7 +34,10 @@ setup: ## crea .venv, instala las dependencias fijadas, el kernel y prepara mode
 		apt-get install -y -q --no-install-recommends postgresql >/dev/null || \
 		{ apt-get update -q >/dev/null && apt-get install -y -q --no-install-recommends postgresql >/dev/null; }; \
 		else echo "Falta PostgreSQL: ejecuta 'sudo apt-get install postgresql' (lo usa el test de la app web con PostgreSQL)"; fi; }
-	@echo "Listo: make test, o abre notebooks/ con el kernel 'Python (llm-studies)'."
+	@echo "Listo: make lab abre los cuadernos en JupyterLab con el kernel 'Python (llm-studies)'; make test los prueba."
+
+lab: ## JupyterLab en 127.0.0.1:8888 (LAB_PORT=) sobre notebooks/ con el kernel «Python (llm-studies)»; sin pantalla escribe la dirección con su token; LAB_ARGS= para más opciones (arranca en unos 5 s)
+	$(PY) -m helpers.lab --port $(LAB_PORT) $(LAB_ARGS)
 
 grade: ## NB=notebooks/05_chatbot_workshop.ipynb: corrige el taller ejercicio por ejercicio (unos 5 min)
 	@test -n "$(NB)" || (echo "usage: make grade NB=notebooks/05_chatbot_workshop.ipynb" >&2; exit 2)

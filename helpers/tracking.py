@@ -71,8 +71,9 @@ def tracking_fields(report_to: str, log_dir: str | os.PathLike, run_name: str | 
     if report_to == "wandb":
         prepare_wandb(log_dir)
     if not installed(report_to):
+        listed = "requirements.txt" if report_to == "wandb" else "requirements-tracking.txt"  # make setup: the first
         raise TrackingError(f"REPORT_TO={report_to!r} needs the {report_to} package, which is not installed: "
-                            "pip install -r requirements-tracking.txt")
+                            f"pip install -r {listed}")
     fields = {"report_to": report_to, "run_name": run_name}
     if report_to == "trackio":
         fields["project"] = os.environ.get("TRACKIO_PROJECT", PROJECT)

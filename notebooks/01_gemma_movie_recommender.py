@@ -292,7 +292,7 @@ print(f"{time.perf_counter() - start:.0f} s en esta sesión. Lista zero-shot de 
 # Weights & Biases (`WANDB_PROJECT`, por defecto `llm-studies`). La clave se lee de la variable de
 # entorno `WANDB_API_KEY`, de `wandb login` o, en Colab, del secreto `WANDB_API_KEY`; nunca la
 # escribas en una celda. `"tensorboard"` escribe en `<resultados>/trainer/runs/` y `"trackio"`
-# guarda en local. Los paquetes no vienen con `make setup`: `pip install -r requirements-tracking.txt`.
+# guarda en local. wandb viene con `make setup`; tensorboard y trackio: `pip install -r requirements-tracking.txt`.
 
 # %%
 train_rows = []

@@ -249,7 +249,7 @@ print(f"Modelo base evaluado en {time.perf_counter() - start:.0f} s")
 # `WANDB_MODE=offline` guarda en `<resultados>/trainer_1/wandb/` y `wandb sync` lo sube después.
 # También `"tensorboard"` y `"trackio"` (local). Con un chat propio, W&B recibe cifras y ajustes, no
 # el texto del chat (no actives `WANDB_LOG_MODEL`: subiría el adaptador, que ha aprendido de ese texto).
-# Los paquetes: `pip install -r requirements-tracking.txt`.
+# wandb viene con `make setup`; tensorboard y trackio: `pip install -r requirements-tracking.txt`.
 
 # %%
 tuned, history, train_seconds = {}, {}, {}

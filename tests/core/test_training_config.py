@@ -38,7 +38,7 @@ def test_a_misspelt_field_is_rejected_by_name(tmp_path):
 
 
 def test_report_to_reaches_the_built_config(tmp_path, no_wandb_login, monkeypatch):
-    monkeypatch.setattr(tracking, "installed", lambda package: True)  # wandb itself is optional here
+    monkeypatch.setattr(tracking, "installed", lambda package: True)  # tensorboard and trackio are optional extras
     monkeypatch.setenv("WANDB_MODE", "offline")
     monkeypatch.setenv("WANDB_PROJECT", "mi-proyecto")
     config = sft_config(tmp_path / "trainer", 3, report_to="wandb", run_name="01_gemma")
@@ -97,10 +97,12 @@ def test_a_netrc_for_another_host_is_not_a_wandb_login(tmp_path, no_wandb_login)
         tracking.prepare_wandb(tmp_path / "logs")
 
 
-def test_a_tracker_that_is_not_installed_says_what_to_install(tmp_path, monkeypatch):
+@pytest.mark.parametrize("tracker, listed", [("tensorboard", "requirements-tracking.txt"), ("wandb", "requirements.txt")])
+def test_a_tracker_that_is_not_installed_says_what_to_install(tracker, listed, tmp_path, no_wandb_login, monkeypatch):
     monkeypatch.setattr(tracking, "installed", lambda package: False)
-    with pytest.raises(TrackingError, match="needs the tensorboard package.*requirements-tracking.txt"):
-        tracking_fields("tensorboard", tmp_path)
+    monkeypatch.setenv("WANDB_MODE", "offline")
+    with pytest.raises(TrackingError, match=f"needs the {tracker} package.*install -r {listed}$"):
+        tracking_fields(tracker, tmp_path)
 
 
 @pytest.mark.parametrize("wrong", ["comet", "WANDB", "", "all"])

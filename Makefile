@@ -8,7 +8,7 @@ CONSTRAINTS := $(if $(HAS_CUDA),,-c constraints-cpu.txt)
 NB ?=
 WEB_PORT ?= 8000
 
-.PHONY: setup test test-fast test-mutants test-drift gpu-check run-all run bench bench-precision lint sync grade workshop web help
+.PHONY: setup test test-fast test-mutants test-drift gpu-check run-all run book bench bench-precision lint sync grade workshop web help
 
 # `make help` prints each target's `## ` comment: what it does and how long it takes on a 2-core laptop CPU.
 help: ## esta lista de órdenes (al instante)
@@ -75,9 +75,13 @@ web: ## WEB_PORT=8000: la app Django del estudio 06 en http://127.0.0.1:8000 (mi
 	$(PY) webapp/manage.py add_embeddings_db
 	$(PY) webapp/manage.py runserver 127.0.0.1:$(WEB_PORT) --noreload
 
+book: ## el libro en español (outputs/book/html/index.html) con los cuadernos ya ejecutados en outputs/, sin volver a ejecutarlos, y lo revisa en Chromium (unos 40 s)
+	$(PY) -m helpers.book
+
 lint: ## ruff sobre helpers, pruebas, benchmarks, la app web y los .py de los cuadernos (menos de 1 s)
 	$(PY) -m ruff check helpers tests benchmarks webapp notebooks/*.py
 
-sync: ## sincroniza cada .ipynb con su .py (jupytext) y quita las salidas (unos 4 s)
+sync: ## pone en cada .py su insignia de Colab, sincroniza cada .ipynb con su .py (jupytext) y quita las salidas (unos 5 s)
+	$(PY) -m helpers.book.badges
 	$(PY) -m jupytext --sync notebooks/*.py
 	$(PY) -m nbstripout notebooks/*.ipynb

@@ -63,9 +63,9 @@ def _placeholder(name: str, reason: str) -> str:
     return f"# {title(name)}\n\n{why} {run} lo ejecuta y `make book` lo publica en esta página.\n"
 
 
-def stage(runs: Path, source: Path) -> dict:
+def stage(runs: Path, source: Path, docs: Path = DOCS) -> dict:
     """Lay out the book's source folder; return which studies were published, missing or refused."""
-    shutil.copytree(DOCS, source, ignore=shutil.ignore_patterns("conf.py", "__pycache__", "_build"))
+    shutil.copytree(docs, source, ignore=shutil.ignore_patterns("conf.py", "__pycache__", "_build"))
     studies = source / "estudios"
     studies.mkdir()
     report = {"publicados": [], "falta": [], "incompleta": [], "privada": []}
@@ -82,10 +82,10 @@ def stage(runs: Path, source: Path) -> dict:
     return report
 
 
-def _sphinx(source: Path, html: Path, doctrees: Path) -> list[str]:
+def _sphinx(source: Path, html: Path, doctrees: Path, docs: Path) -> list[str]:
     """Run Sphinx into html; return its warnings (raise BookFailed when it fails)."""
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO_ROOT), os.environ.get("PYTHONPATH")]))}
-    command = [sys.executable, "-m", "sphinx", "-b", "html", "-q", "-c", str(DOCS), "-d", str(doctrees),
+    command = [sys.executable, "-m", "sphinx", "-b", "html", "-q", "-c", str(docs), "-d", str(doctrees),
                str(source), str(html)]
     done = subprocess.run(command, capture_output=True, text=True, env=env, timeout=900)
     if done.returncode:
@@ -93,17 +93,17 @@ def _sphinx(source: Path, html: Path, doctrees: Path) -> list[str]:
     return [line for line in done.stderr.splitlines() if "WARNING" in line]
 
 
-def build(runs: Path | None = None, dest: Path | None = None) -> dict:
-    """Build the site from the run folders under runs (outputs/) into dest (outputs/book/html),
-    atomically: a failed build leaves the previous site as it was."""
+def build(runs: Path | None = None, dest: Path | None = None, docs: Path = DOCS) -> dict:
+    """Build the site from the run folders under runs (outputs/) and the pages in docs into dest
+    (outputs/book/html), atomically: a failed build leaves the previous site as it was."""
     runs = Path(runs or REPO_ROOT / "outputs")
     dest = Path(dest or BOOK_DIR / "html")
     dest.parent.mkdir(parents=True, exist_ok=True)
     work = dest.parent / f".{dest.name}.build-{os.getpid()}"
     shutil.rmtree(work, ignore_errors=True)
     try:
-        report = stage(runs, work / "source")
-        report["avisos"] = _sphinx(work / "source", work / "html", work / "doctrees")
+        report = stage(runs, work / "source", docs)
+        report["avisos"] = _sphinx(work / "source", work / "html", work / "doctrees", docs)
         old = dest.parent / f".{dest.name}.old-{os.getpid()}"
         if dest.exists():
             dest.rename(old)

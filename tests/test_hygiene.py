@@ -3,6 +3,7 @@ badges that open the .ipynb, a short README."""
 
 import ast
 import json
+import re
 from pathlib import Path
 
 import jupytext
@@ -134,3 +135,23 @@ def readme_problems(text: str) -> list[str]:
 def test_readme_stays_short_and_the_check_rejects_a_long_one():
     assert readme_problems((REPO_ROOT / "README.md").read_text(encoding="utf-8")) == []
     assert readme_problems("línea\n" * 250)
+
+
+LINK = re.compile(r"\]\(([^)\s]+)\)")
+
+
+def readme_link_problems(text: str, root: Path = REPO_ROOT) -> list[str]:
+    """Relative links of the README that lead nowhere. Two kinds are made by a command, not committed:
+    a study's book page (make book) and a notebook's results page (make results)."""
+    made = {f"outputs/book/html/estudios/{n}.html" for n in notebook_names()} | {
+        f"docs/results/{n}.md" for n in notebook_names()}
+    return [f"README.md: broken link {target}" for target in LINK.findall(text)
+            if "://" not in target and not (root / target.split("#")[0]).exists() and target not in made]
+
+
+def test_readme_links_lead_somewhere_and_a_broken_one_is_caught():
+    text = (REPO_ROOT / "README.md").read_text(encoding="utf-8")
+    assert readme_link_problems(text) == []
+    assert "docs/guia/colab.md" in LINK.findall(text) and "docs/results/legacy.md" in LINK.findall(text)
+    assert readme_link_problems("[guía](docs/guia/colb.md) [x](outputs/book/html/estudios/99_x.html)") == [
+        "README.md: broken link docs/guia/colb.md", "README.md: broken link outputs/book/html/estudios/99_x.html"]

@@ -1,5 +1,6 @@
 """Check a built site in a real Chromium, as a reader would open it: every page renders with a title,
-every image loads, every link to a local file finds it, and no local file the pages ask for is missing."""
+every image of the site loads, every link to a local file finds it, and no local file the pages ask for
+is missing. Web addresses (links, the Colab badge's image) are not the site's and are not followed."""
 
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
@@ -16,7 +17,7 @@ _READ_PAGE = """async () => {
   return {
     title: document.title.trim(),
     heading: headings.find(text => text) || "",
-    images: Array.from(document.images).map(img => [img.getAttribute("src"), img.complete && img.naturalWidth > 0]),
+    images: Array.from(document.images).map(img => [img.getAttribute("src"), img.src, img.complete && img.naturalWidth > 0]),
     links: Array.from(document.querySelectorAll("a[href]")).map(a => [a.getAttribute("href"), a.href]),
   };
 }"""
@@ -60,7 +61,9 @@ def check_site(html: str | Path, screenshot: str | Path, timeout_s: float = 120)
             seen = page.evaluate(_READ_PAGE)
             if not seen["title"] or not seen["heading"]:
                 problems.append(f"{name}: la página no muestra título ({seen['title']!r}, h1 {seen['heading']!r})")
-            problems += [f"{name}: imagen que no carga: {src}" for src, ok in seen["images"] if not ok]
+            # A web image (the Colab badge) is not part of the site: offline it cannot load.
+            problems += [f"{name}: imagen que no carga: {src}" for src, url, ok in seen["images"]
+                         if not ok and url.startswith("file:")]
             problems += [f"{name}: {why}" for href, resolved in seen["links"]
                          if (why := link_problem(href, resolved, html))]
             problems += [f"{name}: fichero que falta: {url}" for url in dict.fromkeys(failed)]

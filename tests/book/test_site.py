@@ -34,7 +34,8 @@ def site(tmp_path):
     (html / "_images").mkdir(parents=True)
     (tmp_path / "figura.png").rename(html / "_images" / "figura.png")
     write_page(html / "index.html", body='<a href="estudios/uno.html#arriba">uno</a> <a href="https://example.org/">web</a>')
-    write_page(html / "estudios" / "uno.html", body='<img src="../_images/figura.png"> <a href="../index.html">inicio</a>')
+    write_page(html / "estudios" / "uno.html", body='<img src="../_images/figura.png"> <a href="../index.html">inicio</a> '
+               '<img src="https://colab.research.google.com/assets/colab-badge.svg">')  # offline: not the site's
     return html
 
 

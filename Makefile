@@ -10,7 +10,7 @@ WEB_PORT ?= 8000
 LAB_PORT ?= 8888
 LAB_ARGS ?=
 
-.PHONY: setup lab test test-fast test-mutants test-drift gpu-check run-all run bench bench-precision lint sync grade workshop web results regress help
+.PHONY: setup lab test test-fast test-mutants test-drift gpu-check run-all run book bench bench-precision lint sync grade workshop web results regress help
 
 # `make help` prints each target's `## ` comment: what it does and how long it takes on a 2-core laptop CPU.
 help: ## esta lista de órdenes (al instante)
@@ -47,7 +47,7 @@ workshop: ## regenera la hoja de estudiantes del taller desde las soluciones (se
 	$(PY) -m helpers.workshop
 	$(MAKE) sync
 
-test: ## todas las pruebas: cada cuaderno con parámetros pequeños (local y gpu simulado), Colab simulado, el chat en Chromium (15 min 3 s medidos en un clon nuevo con la CPU para él solo; cada prueba con su límite de tiempo)
+test: ## todas las pruebas: cada cuaderno con parámetros pequeños (local y gpu simulado), Colab simulado, el chat y el libro en Chromium (15 min 3 s medidos en un clon nuevo con la CPU para él solo; cada prueba con su límite de tiempo)
 	$(PY) -m pytest -q tests
 
 test-mutants: ## el corrector del taller frente a sus 31 soluciones erróneas, cada una con los cinco ejercicios (unos 21 min)
@@ -86,9 +86,13 @@ web: ## WEB_PORT=8000: la app Django del estudio 06 en http://127.0.0.1:8000 (mi
 	$(PY) webapp/manage.py add_embeddings_db
 	$(PY) webapp/manage.py runserver 127.0.0.1:$(WEB_PORT) --noreload
 
+book: ## el libro en español (outputs/book/html/index.html) con los cuadernos ya ejecutados en outputs/, sin volver a ejecutarlos, y lo revisa en Chromium (unos 40 s)
+	$(PY) -m helpers.book
+
 lint: ## ruff sobre helpers, pruebas, benchmarks, la app web y los .py de los cuadernos (menos de 1 s)
 	$(PY) -m ruff check helpers tests benchmarks webapp notebooks/*.py
 
-sync: ## sincroniza cada .ipynb con su .py (jupytext) y quita las salidas (unos 4 s)
+sync: ## pone en cada .py su insignia de Colab, sincroniza cada .ipynb con su .py (jupytext) y quita las salidas (unos 5 s)
+	$(PY) -m helpers.book.badges
 	$(PY) -m jupytext --sync notebooks/*.py
 	$(PY) -m nbstripout notebooks/*.ipynb

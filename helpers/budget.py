@@ -1,4 +1,4 @@
-"""The README's memory table: each gpu-profile model in its notebook's configuration, on a 15 GB T4."""
+"""The memory table of docs/guia/colab.md: each gpu-profile model in its notebook's configuration, on a 15 GB T4."""
 
 
 # Each gpu-profile model in its notebook's configuration (defaults of the parameters cell):

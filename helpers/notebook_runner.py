@@ -91,7 +91,7 @@ def run_notebook(name: str, output_dir: str | Path | None = None, parameters: di
     moved = {key: params.pop(key) for key in LEAK_PRONE.get(name, ()) if key in params}
     if moved:  # never written into the executed notebook, whoever passed them
         private = {**(private or {}), **moved}
-    previous = os.environ.get(PRIVATE_ENV)  # also how a command line passes them (README)
+    previous = os.environ.get(PRIVATE_ENV)  # also how a command line passes them (notebook 02 shows how)
     if private is not None:
         os.environ[PRIVATE_ENV] = json.dumps(private)
     try:

@@ -4,6 +4,11 @@ import os
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
+# Where the repository is published: the one setting the Colab badges are built from (make sync) and
+# that each notebook's first cell clones (a literal there, since helpers is not cloned yet; a hygiene
+# test checks it equals this one).
+REPO_URL = "https://github.com/llm-studies/llm-studies.git"
+REPO_BRANCH = "main"
 
 
 def cache_dir() -> Path:

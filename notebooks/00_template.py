@@ -17,6 +17,8 @@
 # %% [markdown]
 # # 00 · Plantilla del estudio
 #
+# [![Abrir en Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/llm-studies/llm-studies/blob/main/notebooks/00_template.ipynb)
+#
 # Este cuaderno es el molde de todos los estudios de **llm-studies** y la prueba de que el
 # arnés funciona: una celda de parámetros (`parameters`), la preparación del entorno con
 # `helpers`, un modelo real que responde en español, unos embeddings, un gráfico y, al final,

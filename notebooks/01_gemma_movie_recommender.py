@@ -17,6 +17,8 @@
 # %% [markdown]
 # # 01 · Recomendador conversacional de películas con Gemma: zero-shot, few-shot y LoRA
 #
+# [![Abrir en Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/llm-studies/llm-studies/blob/main/notebooks/01_gemma_movie_recommender.ipynb)
+#
 # Reproducimos un estudio que recomienda películas a partir de la conversación de un usuario con
 # un asistente (el original: Gemma-2B-it sobre los datos «Movie» de **LLM-REDIAL**): zero-shot con
 # el historial del usuario, few-shot con ejemplos de otros usuarios y tras un ajuste con LoRA. Y

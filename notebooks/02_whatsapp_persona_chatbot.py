@@ -17,6 +17,8 @@
 # %% [markdown]
 # # 02 · Un chatbot que escribe como una persona, a partir de sus chats de WhatsApp
 #
+# [![Abrir en Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/llm-studies/llm-studies/blob/main/notebooks/02_whatsapp_persona_chatbot.ipynb)
+#
 # > **Consentimiento.** Un chat pertenece a **todas** las personas que escriben en él. Usa solo
 # > conversaciones en las que todas estén de acuerdo. Las exportaciones son datos personales:
 # > guárdalas en `data/private/` (git la ignora), y este cuaderno sustituye teléfonos y nombres

@@ -17,6 +17,8 @@
 # %% [markdown]
 # # 03 · LoRA para clasificar el sentimiento de reseñas, frente a *prompting*
 #
+# [![Abrir en Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/llm-studies/llm-studies/blob/main/notebooks/03_lora_sentiment.ipynb)
+#
 # Reproducimos un estudio que ajusta con **LoRA** dos codificadores (`microsoft/deberta-v3-base`
 # y `FacebookAI/roberta-base`) para clasificar reseñas de videojuegos de Steam como positivas o
 # negativas, prueba cinco configuraciones de LoRA y las compara con *prompting* zero-shot y

@@ -17,6 +17,8 @@
 # %% [markdown]
 # # 04 · RAG sobre el manual de Bash en español, medido
 #
+# [![Abrir en Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/llm-studies/llm-studies/blob/main/notebooks/04_rag_bash_manual.ipynb)
+#
 # Reproducimos un estudio que responde preguntas sobre Bash con *retrieval-augmented generation*
 # (RAG) a partir del manual de Bash en español: trocear el manual, convertir los trozos en
 # embeddings, recuperar los más parecidos a la pregunta y pedir a un modelo que responda **solo**

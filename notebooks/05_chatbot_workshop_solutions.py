@@ -17,6 +17,8 @@
 # %% [markdown]
 # # 05 · Taller: chatbots con PyTorch y Transformers
 #
+# [![Abrir en Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/llm-studies/llm-studies/blob/main/notebooks/05_chatbot_workshop_solutions.ipynb)
+#
 # Cinco ejercicios y tres preguntas teóricas. En cada ejercicio completa las funciones donde
 # pone `raise NotImplementedError("TODO n")`; las pistas están en los comentarios. Cuando
 # termines, comprueba tu trabajo con el corrector:

@@ -17,6 +17,8 @@
 # %% [markdown]
 # # 06 · Recomendador de películas con embeddings guardados en una base de datos
 #
+# [![Abrir en Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/llm-studies/llm-studies/blob/main/notebooks/06_embeddings_movie_recommender.ipynb)
+#
 # Reproducimos un ejercicio de curso: convertir las descripciones de películas en vectores
 # (*embeddings*), encontrar películas parecidas por similitud coseno, recomendar a partir de un
 # texto libre («película de un pianista») y **guardar los vectores en la base de datos** de la

@@ -10,7 +10,7 @@ from helpers.paths import REPO_ROOT
 
 HELPERS = REPO_ROOT / "helpers"
 STUDIES = ["recommender", "persona", "sentiment", "rag", "workshop", "films"]
-SUBPACKAGES = [*STUDIES, "setup"]
+SUBPACKAGES = [*STUDIES, "setup", "book"]
 
 
 def _modules():

@@ -4,9 +4,10 @@ import math
 import re
 from dataclasses import dataclass
 
-# Keys whose values depend on the machine or the moment, not on what was measured.
+# Keys whose values depend on the machine or the moment, not on what was measured, and verdicts derived from
+# an interval (the interval itself is checked; its side of zero may flip within its own noise).
 VOLATILE = re.compile(r"second|per_s|latenc|tiempo|memor|throughput|speed|tokens_per|cpu|precision|models_loaded"
-                      r"|date|recorded|path|dir$|file", re.IGNORECASE)
+                      r"|date|recorded|path|dir$|file|^separated$|^significant$", re.IGNORECASE)
 INTERVAL_KEYS = (("mean", "low", "high"), ("value", "low", "high"), ("estimate", "low", "high"))
 
 

@@ -50,7 +50,9 @@ def student_version(source: str) -> str:
 
 def student_text(source: str) -> str:
     """The students' notebook source: solutions removed and the title marked."""
-    return student_version(source).replace("# # 05 · Taller:", "# # 05 · Taller (versión para estudiantes):", 1)
+    text = student_version(source).replace("# # 05 · Taller:", "# # 05 · Taller (versión para estudiantes):", 1)
+    # The Colab badge opens the students' notebook, not the solutions.
+    return text.replace(f"notebooks/{SOLUTIONS}.ipynb)", f"notebooks/{STUDENTS}.ipynb)")
 
 
 def solution_lines(source: str) -> list[str]:

@@ -1,7 +1,7 @@
 """`python -m tests.gpu_check [--dry] [--out DIR] [NB ...]` (make gpu-check): every notebook's gpu profile
 with the small parameters of tests/notebook_cases.py, one after another on this GPU; a failure is recorded
 and the next notebook runs; time and peak GPU memory per notebook go to outputs/gpu-check/report.md and
-report.json, beside the README's estimates. The whole check stops starting notebooks after BUDGET_S.
+report.json, beside the estimates of docs/guia/colab.md. The whole check stops starting notebooks after BUDGET_S.
 
 --dry: the same machinery on a CPU, each Hub model replaced by its tiny twin on a simulated T4 (make test
 runs it on one notebook plus a planted failure: tests/gpu_sim/test_gpu_check.py)."""

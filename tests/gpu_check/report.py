@@ -1,4 +1,4 @@
-"""The gpu-check report: one row per notebook (outcome, time, peak GPU memory beside the README's
+"""The gpu-check report: one row per notebook (outcome, time, peak GPU memory beside the
 estimate), written as outputs/gpu-check/report.json and report.md."""
 
 import json
@@ -6,7 +6,7 @@ from pathlib import Path
 
 
 def estimated_peaks() -> dict[str, float]:
-    """The README memory table's largest estimated peak per notebook number (GiB, helpers.budget)."""
+    """The memory table's (docs/guia/colab.md) largest estimated peak per notebook number (GiB, helpers.budget)."""
     from helpers.budget import budget_rows
 
     peaks: dict[str, float] = {}
@@ -38,7 +38,7 @@ def write(folder: Path, device: dict, rows: list[dict]) -> tuple[Path, Path]:
     json_path.write_text(json.dumps(report, indent=1, ensure_ascii=False), encoding="utf-8")
     lines = [f"# gpu-check: {device.get('name', 'sin GPU')}", "",
              f"{device.get('summary', '')}", "",
-             "| cuaderno | resultado | tiempo | pico de memoria GPU | estimado en el README | error |",
+             "| cuaderno | resultado | tiempo | pico de memoria GPU | estimado en la guía | error |",
              "|---|---|---|---|---|---|"]
     lines += [f"| {r['notebook']} | {r['status']} | {_cell(r['seconds'], ' s')} | {_cell(r['peak_gib'], ' GiB')} | "
               f"{_cell(r['estimated_gib'], ' GiB')} | {r['error'].replace('|', '/')} |" for r in rows]

@@ -1,7 +1,8 @@
 """What every exercise check uses: failing with a message, finding the student's names, spying on generate."""
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable, NamedTuple
+from typing import NamedTuple
 
 
 class Check(NamedTuple):

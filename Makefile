@@ -6,6 +6,7 @@ PY := $(VENV)/bin/python
 HAS_CUDA := $(shell nvidia-smi -L >/dev/null 2>&1 && echo yes)
 CONSTRAINTS := $(if $(HAS_CUDA),,-c constraints-cpu.txt)
 NB ?=
+DIR ?=
 WEB_PORT ?= 8000
 
 .PHONY: setup test test-fast test-mutants test-drift gpu-check run-all run bench bench-precision lint sync grade workshop web help
@@ -34,9 +35,9 @@ setup: ## crea .venv, instala las dependencias fijadas, el kernel y prepara mode
 		else echo "Falta PostgreSQL: ejecuta 'sudo apt-get install postgresql' (lo usa el test de la app web con PostgreSQL)"; fi; }
 	@echo "Listo: make test, o abre notebooks/ con el kernel 'Python (llm-studies)'."
 
-grade: ## NB=notebooks/05_chatbot_workshop.ipynb: corrige el taller ejercicio por ejercicio (unos 5 min)
-	@test -n "$(NB)" || (echo "usage: make grade NB=notebooks/05_chatbot_workshop.ipynb" >&2; exit 2)
-	$(PY) -m helpers.workshop.grader $(NB)
+grade: ## NB=cuaderno.ipynb: corrige un taller, comprobación a comprobación, con puntos (unos 5 min); DIR=entregas/: cada cuaderno de la carpeta en su propio proceso y notas.csv para la clase (unos 5 min por cuaderno)
+	@test -n "$(NB)$(DIR)" || (echo "usage: make grade NB=notebooks/05_chatbot_workshop.ipynb  |  make grade DIR=entregas/" >&2; exit 2)
+	$(PY) -m helpers.workshop.grader $(if $(DIR),$(DIR),$(NB))
 
 workshop: ## regenera la hoja de estudiantes del taller desde las soluciones (segundos)
 	$(PY) -m helpers.workshop

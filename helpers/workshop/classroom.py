@@ -7,9 +7,14 @@ import sys
 from pathlib import Path
 
 from helpers.paths import REPO_ROOT
-from helpers.workshop.grader import GraderInputError
 
 EXERCISES = range(1, 6)
+
+
+class GraderInputError(ValueError):
+    """A mistake in what the grader was asked to grade (path, folder, output folder)."""
+
+
 # Seconds one student's notebook may take, kernel start to report: a finished sheet takes about 5 min
 # on 2 cores (the grader's own cell timeouts stop most hangs sooner); past this the row says "colgado".
 NOTEBOOK_LIMIT_S = 1200

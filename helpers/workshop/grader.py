@@ -8,14 +8,11 @@ import sys
 from pathlib import Path
 
 from helpers.paths import REPO_ROOT
+from helpers.workshop.classroom import NOTEBOOK_LIMIT_S, GraderInputError, grade_class
 
 # Small values so grading takes minutes on a laptop CPU; PROFILE is the notebook's own.
 GRADER_PARAMETERS = {"MAX_NEW_TOKENS": 12, "VARIANTES_DEMO": ["base", "4bit"], "LANZAR_WEB": False, "PASOS_PERSONA": 2}
 EXERCISES = range(1, 6)
-
-
-class GraderInputError(ValueError):
-    """A mistake in what the grader was asked to grade (path, output folder)."""
 
 
 def notebook_profile(notebook) -> str:
@@ -141,8 +138,6 @@ def print_report(report: dict, output: str | Path) -> int:
 def main(argv: list[str] | None = None) -> int:
     """Grade one notebook (exit 0 only when every exercise passes) or a folder of them (exit 0 once the
     class CSV is written)."""
-    from helpers.workshop.classroom import NOTEBOOK_LIMIT_S, grade_class
-
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("notebook", help="the workshop notebook to grade (.ipynb), or a folder of them")
     parser.add_argument("--output", default=str(REPO_ROOT / "outputs" / "grade"), help="folder for the report")

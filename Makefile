@@ -46,7 +46,7 @@ workshop: ## regenera la hoja de estudiantes del taller desde las soluciones (se
 test: ## todas las pruebas: cada cuaderno con parámetros pequeños (local y gpu simulado), Colab simulado, el chat en Chromium (15 min 3 s medidos en un clon nuevo con la CPU para él solo; cada prueba con su límite de tiempo)
 	$(PY) -m pytest -q tests
 
-test-mutants: ## el corrector del taller frente a sus 31 soluciones erróneas, cada una con los cinco ejercicios (unos 21 min)
+test-mutants: ## el corrector del taller frente a sus 35 soluciones erróneas, cada una con los cinco ejercicios (unos 21 min)
 	LLM_STUDIES_FULL_MUTANTS=1 $(PY) -m pytest -q tests/workshop/test_mutants.py
 
 test-drift: ## entornos nuevos con las versiones de Colab (preinstaladas, y con el paso de unsloth): firmas que usan los helpers y ensayos gpu simulados; necesita PyPI (unos 20 min la primera vez en 2 núcleos; con los entornos ya creados, unos 15)

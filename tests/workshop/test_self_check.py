@@ -89,10 +89,14 @@ def test_user_mistakes_get_one_spanish_line(capsys):
 
 
 @pytest.mark.slow
-def test_comprobar_in_a_real_kernel_fails_the_stub_then_passes_the_solution(tmp_path):
+def test_comprobar_in_a_real_kernel_fails_the_stub_then_passes_the_solution(tmp_path, monkeypatch):
     """Run in a Jupyter kernel, as in Colab: the sheet's set-up, exercise 1's stub and its comprobar cell,
-    then the solution's exercise 1 cell and the same comprobar cell again."""
+    then the solution's exercise 1 cell and the same comprobar cell again. Offline, with an empty Hugging
+    Face cache: the tiny model takes its tokenizer from the packaged model (Colab's first cell prepares it)."""
     from nbclient import NotebookClient
+
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    monkeypatch.setenv("HF_HOME", str(tmp_path / "hf_vacio"))
 
     from helpers.notebook_runner import kernel_name
 
@@ -104,10 +108,9 @@ def test_comprobar_in_a_real_kernel_fails_the_stub_then_passes_the_solution(tmp_
     parameters = next(i for i, c in enumerate(code) if "parameters" in c.metadata.get("tags", []))
     stub = next(c for c in sheet if "ejercicio-1" in c.metadata.get("tags", []))
     solved = next(c for c in solutions if "ejercicio-1" in c.metadata.get("tags", []))
-    check = nbformat.v4.new_code_cell(check_cells(STUDENTS)[1])
-    notebook = nbformat.v4.new_notebook(cells=[
-        code[parameters], nbformat.v4.new_code_cell(f"OUTPUT_DIR = {str(tmp_path)!r}"), code[parameters + 1],
-        stub, check, solved, nbformat.v4.new_code_cell(check.source)])
+    sources = [code[parameters].source, f"OUTPUT_DIR = {str(tmp_path)!r}", code[parameters + 1].source,
+               stub.source, check_cells(STUDENTS)[1], solved.source, check_cells(STUDENTS)[1]]
+    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(source) for source in sources])
     NotebookClient(notebook, timeout=120, kernel_name=kernel_name(),
                    resources={"metadata": {"path": str(NOTEBOOKS_DIR)}}).execute()  # raises if a cell raises
 

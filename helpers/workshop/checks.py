@@ -92,12 +92,14 @@ def _failure(check, error: BaseException, ns: dict) -> dict:
 
 
 def _run_check(check, ns: dict, context) -> dict:
+    start = time.perf_counter()
     try:
-        return {"passed": True, "points": check.points, "message": check.run(ns, context) or ""}
+        outcome = {"passed": True, "points": check.points, "message": check.run(ns, context) or ""}
     except CheckFailed as error:
-        return {"passed": False, "points": 0, "message": str(error)}
+        outcome = {"passed": False, "points": 0, "message": str(error)}
     except Exception as error:  # noqa: BLE001  (the student's code: say where)
-        return _failure(check, error, ns)
+        outcome = _failure(check, error, ns)
+    return {**outcome, "seconds": round(time.perf_counter() - start, 1)}
 
 
 def run_exercise(number: int, listed: list, ns: dict, context, limit: float) -> dict:

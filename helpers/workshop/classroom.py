@@ -85,16 +85,23 @@ def grade_one(path: Path, output: Path, limit: float, browser: bool, profile: st
 
 
 def grade_class(folder: str | Path, output: str | Path, limit: float = NOTEBOOK_LIMIT_S, browser: bool = True,
-                profile: str | None = None, echo=print) -> Path:
-    """Grade every notebook in folder one after another; write (atomically) and return output/notas.csv."""
+                profile: str | None = None, echo=print, jobs: int = 1) -> Path:
+    """Grade every notebook in folder, jobs at a time (each its own process); write (atomically) and
+    return output/notas.csv, one row per notebook in name order."""
+    from concurrent.futures import ThreadPoolExecutor
+
     import pandas as pd
 
     from helpers.io import atomic_write_csv
 
     notebooks, output = notebooks_in(folder), Path(output).resolve()
-    rows = []
-    for index, path in enumerate(notebooks, 1):
-        echo(f"[{index}/{len(notebooks)}] {path.name}…")
-        rows.append(grade_one(path.resolve(), output, limit, browser, profile))
-        echo(f"    {rows[-1]['estado']}: {rows[-1]['total']} puntos — {rows[-1]['detalle']}")
+    echo(f"{len(notebooks)} cuadernos, {jobs} a la vez, como mucho {limit:g} s cada uno")
+
+    def one(path: Path) -> dict:
+        row = grade_one(path.resolve(), output, limit, browser, profile)
+        echo(f"{path.name}: {row['estado']}, {row['total']} puntos — {row['detalle']}")
+        return row
+
+    with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:  # threads: each waits on its own process
+        rows = list(pool.map(one, notebooks))
     return atomic_write_csv(output / "notas.csv", pd.DataFrame(rows, columns=COLUMNS), index=False)

@@ -145,10 +145,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sin-navegador", action="store_true", help="skip the real-browser chat check")
     parser.add_argument("--limite-cuaderno", type=float, default=NOTEBOOK_LIMIT_S,
                         help="folder mode: seconds each notebook may take before its row says 'colgado'")
+    parser.add_argument("--paralelo", type=int, default=1, help="folder mode: notebooks graded at the same time")
     args = parser.parse_args(argv)
     try:
         if Path(args.notebook).is_dir() or args.notebook.endswith(("/", os.sep)):
-            csv = grade_class(args.notebook, args.output, args.limite_cuaderno, not args.sin_navegador, args.profile)
+            csv = grade_class(args.notebook, args.output, args.limite_cuaderno, not args.sin_navegador, args.profile,
+                              jobs=args.paralelo)
             print(f"Notas de la clase: {csv}")
             return 0
         report = grade(args.notebook, args.output, {"PROFILE": args.profile} if args.profile else None,

@@ -6,6 +6,7 @@ PY := $(VENV)/bin/python
 HAS_CUDA := $(shell nvidia-smi -L >/dev/null 2>&1 && echo yes)
 CONSTRAINTS := $(if $(HAS_CUDA),,-c constraints-cpu.txt)
 NB ?=
+DIR ?=
 WEB_PORT ?= 8000
 LAB_PORT ?= 8888
 LAB_ARGS ?=
@@ -39,9 +40,9 @@ setup: ## crea .venv, instala las dependencias fijadas, el kernel y prepara mode
 lab: ## JupyterLab en 127.0.0.1:8888 (LAB_PORT=) sobre notebooks/ con el kernel «Python (llm-studies)»; sin pantalla escribe la dirección con su token; LAB_ARGS= para más opciones (arranca en unos 5 s)
 	$(PY) -m helpers.lab --port $(LAB_PORT) $(LAB_ARGS)
 
-grade: ## NB=notebooks/05_chatbot_workshop.ipynb: corrige el taller ejercicio por ejercicio (unos 5 min)
-	@test -n "$(NB)" || (echo "usage: make grade NB=notebooks/05_chatbot_workshop.ipynb" >&2; exit 2)
-	$(PY) -m helpers.workshop.grader $(NB)
+grade: ## NB=cuaderno.ipynb: corrige un taller, comprobación a comprobación, con puntos (unos 5 min); DIR=entregas/: cada cuaderno de la carpeta en su propio proceso y notas.csv para la clase (unos 5 min por cuaderno)
+	@test -n "$(NB)$(DIR)" || (echo "usage: make grade NB=notebooks/05_chatbot_workshop.ipynb  |  make grade DIR=entregas/" >&2; exit 2)
+	$(PY) -m helpers.workshop.grader $(if $(DIR),$(DIR),$(NB))
 
 workshop: ## regenera la hoja de estudiantes del taller desde las soluciones (segundos)
 	$(PY) -m helpers.workshop
@@ -50,7 +51,7 @@ workshop: ## regenera la hoja de estudiantes del taller desde las soluciones (se
 test: ## todas las pruebas: cada cuaderno con parámetros pequeños (local y gpu simulado), Colab simulado, el chat y el libro en Chromium (15 min 3 s medidos en un clon nuevo con la CPU para él solo; cada prueba con su límite de tiempo)
 	$(PY) -m pytest -q tests
 
-test-mutants: ## el corrector del taller frente a sus 31 soluciones erróneas, cada una con los cinco ejercicios (unos 21 min)
+test-mutants: ## el corrector del taller frente a sus 35 soluciones erróneas, cada una con los cinco ejercicios (unos 21 min)
 	LLM_STUDIES_FULL_MUTANTS=1 $(PY) -m pytest -q tests/workshop/test_mutants.py
 
 test-drift: ## entornos nuevos con las versiones de Colab (preinstaladas, y con el paso de unsloth): firmas que usan los helpers y ensayos gpu simulados; necesita PyPI (unos 20 min la primera vez en 2 núcleos; con los entornos ya creados, unos 15)

@@ -20,8 +20,10 @@
 # [![Abrir en Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/llm-studies/llm-studies/blob/main/notebooks/05_chatbot_workshop.ipynb)
 #
 # Cinco ejercicios y tres preguntas teóricas. En cada ejercicio completa las funciones donde
-# pone `raise NotImplementedError("TODO n")`; las pistas están en los comentarios. Cuando
-# termines, comprueba tu trabajo con el corrector:
+# pone `raise NotImplementedError("TODO n")`; las pistas están en los comentarios. Debajo de cada
+# ejercicio, la celda `comprobar(n)` ejecuta sus comprobaciones en tu propio cuaderno (también en
+# Colab, en segundos) y dice cuáles se cumplen, cuáles no y qué se esperaba. Cuando termines,
+# corrige el cuaderno entero con el corrector:
 #
 # ```
 # make grade NB=notebooks/05_chatbot_workshop.ipynb
@@ -135,6 +137,12 @@ def cargar_modelo(nombre_modelo):
     raise NotImplementedError("TODO 1")
 
 
+# %% tags=["comprobar"]
+# Comprueba el ejercicio 1 con un modelo diminuto (segundos): qué se cumple y qué no.
+from helpers.workshop.self_check import comprobar
+
+comprobar(1)
+
 # %%
 configurar_cache()
 dispositivo = verificar_dispositivo()
@@ -184,6 +192,12 @@ def interaccion_simple(preguntas=("Hola, ¿quién eres?", "¿Qué es un tokeniza
     # Pista: tokenizador.apply_chat_template([...], tokenize=False, add_generation_prompt=True)
     raise NotImplementedError("TODO 2")
 
+
+# %% tags=["comprobar"]
+# Comprueba el ejercicio 2 con un modelo diminuto (segundos): qué se cumple y qué no.
+from helpers.workshop.self_check import comprobar
+
+comprobar(2)
 
 # %%
 respuestas_simples = interaccion_simple()
@@ -283,6 +297,12 @@ class Chatbot:
         raise NotImplementedError("TODO 3")
 
 
+# %% tags=["comprobar"]
+# Comprueba el ejercicio 3 con un modelo diminuto (segundos): qué se cumple y qué no.
+from helpers.workshop.self_check import comprobar
+
+comprobar(3)
+
 # %%
 chatbot = Chatbot(MODELO_CHAT, "Eres experto en cine.", longitud_maxima=256)
 for pregunta in ["Hola, me llamo Ana.", "Recomiéndame una película de ciencia ficción.", "¿Cómo me llamo?"]:
@@ -346,6 +366,12 @@ def demo_optimizaciones(variantes=("base", "4bit", "sliding_window", "todo")):
     raise NotImplementedError("TODO 4")
 
 
+# %% tags=["comprobar"]
+# Comprueba el ejercicio 4 con un modelo diminuto (segundos): qué se cumple y qué no.
+from helpers.workshop.self_check import comprobar
+
+comprobar(4)
+
 # %%
 tabla_optimizaciones = demo_optimizaciones(VARIANTES_DEMO)
 tabla_optimizaciones.round(3)
@@ -403,6 +429,12 @@ def main_despliegue(lanzar=False, puerto=7860):
     """Build the chatbot and its web interface; launch it on 127.0.0.1 without blocking when lanzar."""
     raise NotImplementedError("TODO 5")
 
+
+# %% tags=["comprobar"]
+# Comprueba el ejercicio 5 con un modelo diminuto (segundos): qué se cumple y qué no.
+from helpers.workshop.self_check import comprobar
+
+comprobar(5)
 
 # %%
 modelo_base, tokenizador_base = cargar_modelo(MODELO_BASE)

@@ -20,8 +20,10 @@
 # [![Abrir en Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/llm-studies/llm-studies/blob/main/notebooks/05_chatbot_workshop_solutions.ipynb)
 #
 # Cinco ejercicios y tres preguntas teóricas. En cada ejercicio completa las funciones donde
-# pone `raise NotImplementedError("TODO n")`; las pistas están en los comentarios. Cuando
-# termines, comprueba tu trabajo con el corrector:
+# pone `raise NotImplementedError("TODO n")`; las pistas están en los comentarios. Debajo de cada
+# ejercicio, la celda `comprobar(n)` ejecuta sus comprobaciones en tu propio cuaderno (también en
+# Colab, en segundos) y dice cuáles se cumplen, cuáles no y qué se esperaba. Cuando termines,
+# corrige el cuaderno entero con el corrector:
 #
 # ```
 # make grade NB=notebooks/05_chatbot_workshop.ipynb
@@ -162,6 +164,12 @@ def cargar_modelo(nombre_modelo):
     ### SOLUCIÓN FIN
 
 
+# %% tags=["comprobar"]
+# Comprueba el ejercicio 1 con un modelo diminuto (segundos): qué se cumple y qué no.
+from helpers.workshop.self_check import comprobar
+
+comprobar(1)
+
 # %%
 configurar_cache()
 dispositivo = verificar_dispositivo()
@@ -238,6 +246,12 @@ def interaccion_simple(preguntas=("Hola, ¿quién eres?", "¿Qué es un tokeniza
     return pares
     ### SOLUCIÓN FIN
 
+
+# %% tags=["comprobar"]
+# Comprueba el ejercicio 2 con un modelo diminuto (segundos): qué se cumple y qué no.
+from helpers.workshop.self_check import comprobar
+
+comprobar(2)
 
 # %%
 respuestas_simples = interaccion_simple()
@@ -394,6 +408,12 @@ class Chatbot:
         self.gestor_contexto.agregar_mensaje("asistente", texto.strip())
         ### SOLUCIÓN FIN
 
+
+# %% tags=["comprobar"]
+# Comprueba el ejercicio 3 con un modelo diminuto (segundos): qué se cumple y qué no.
+from helpers.workshop.self_check import comprobar
+
+comprobar(3)
 
 # %%
 chatbot = Chatbot(MODELO_CHAT, "Eres experto en cine.", longitud_maxima=256)
@@ -586,6 +606,12 @@ def demo_optimizaciones(variantes=("base", "4bit", "sliding_window", "todo")):
     ### SOLUCIÓN FIN
 
 
+# %% tags=["comprobar"]
+# Comprueba el ejercicio 4 con un modelo diminuto (segundos): qué se cumple y qué no.
+from helpers.workshop.self_check import comprobar
+
+comprobar(4)
+
 # %%
 tabla_optimizaciones = demo_optimizaciones(VARIANTES_DEMO)
 tabla_optimizaciones.round(3)
@@ -677,6 +703,12 @@ def main_despliegue(lanzar=False, puerto=7860):
     return interfaz
     ### SOLUCIÓN FIN
 
+
+# %% tags=["comprobar"]
+# Comprueba el ejercicio 5 con un modelo diminuto (segundos): qué se cumple y qué no.
+from helpers.workshop.self_check import comprobar
+
+comprobar(5)
 
 # %%
 modelo_base, tokenizador_base = cargar_modelo(MODELO_BASE)

@@ -1,6 +1,18 @@
 """What every exercise check uses: failing with a message, finding the student's names, spying on generate."""
 
+from collections.abc import Callable
 from pathlib import Path
+from typing import NamedTuple
+
+
+class Check(NamedTuple):
+    """One check of an exercise: its id, what it expects (Spanish), its code and the points it is worth."""
+
+    name: str
+    expected: str
+    run: Callable  # run(ns, context) -> a message on success; raises CheckFailed otherwise
+    points: int = 1
+    browser: bool = False  # needs a real browser: left out when the grader or comprobar runs without one
 
 
 class CheckFailed(AssertionError):

@@ -8,10 +8,10 @@ from pathlib import Path
 
 from helpers.io import atomic_write_json
 from helpers.workshop.check_tools import CheckFailed, Context
-from helpers.workshop.checks_context import check_3
-from helpers.workshop.checks_deploy import check_5
-from helpers.workshop.checks_optim import check_4
-from helpers.workshop.checks_setup import check_1, check_2
+from helpers.workshop.checks_context import CHECKS_3
+from helpers.workshop.checks_deploy import CHECKS_5
+from helpers.workshop.checks_optim import CHECKS_4
+from helpers.workshop.checks_setup import CHECKS_1, CHECKS_2
 from helpers.workshop.fakes import hidden_gpu
 from helpers.workshop.limits import TimeLimitExceeded, time_limit
 
@@ -77,15 +77,62 @@ def _free_notebook_models(ns: dict) -> None:
         pass
 
 
-def checks() -> dict:
-    """{exercise: check function}."""
-    return {1: check_1, 2: check_2, 3: check_3, 4: check_4, 5: check_5}
+def checks(browser: bool = True) -> dict:
+    """{exercise: [Check, ...]}, without the real-browser check unless browser."""
+    every = {1: CHECKS_1, 2: CHECKS_2, 3: CHECKS_3, 4: CHECKS_4, 5: CHECKS_5}
+    return {number: [c for c in listed if browser or not c.browser] for number, listed in every.items()}
+
+
+def _failure(check, error: BaseException, ns: dict) -> dict:
+    place = where(error, ns)
+    result = {"passed": False, "points": 0, "message": describe(error, place), "where": place}
+    if isinstance(error, NotImplementedError):
+        result["not_done"] = str(error)
+    return result
+
+
+def _run_check(check, ns: dict, context) -> dict:
+    start = time.perf_counter()
+    try:
+        outcome = {"passed": True, "points": check.points, "message": check.run(ns, context) or ""}
+    except CheckFailed as error:
+        outcome = {"passed": False, "points": 0, "message": str(error)}
+    except Exception as error:  # noqa: BLE001  (the student's code: say where)
+        outcome = _failure(check, error, ns)
+    return {**outcome, "seconds": round(time.perf_counter() - start, 1)}
+
+
+def run_exercise(number: int, listed: list, ns: dict, context, limit: float) -> dict:
+    """Run one exercise's checks, all of them under its time limit: each check passes or fails on its own,
+    and after a hang the ones left are not run. The exercise passes when every check does."""
+    start, outcomes = time.perf_counter(), []
+    try:
+        # GPU behaviour is checked on a simulated GPU; the rest on the CPU, everywhere
+        with time_limit(limit), hidden_gpu():
+            for check in listed:
+                outcomes.append(_run_check(check, ns, context))
+    except TimeLimitExceeded as error:
+        if len(outcomes) < len(listed):
+            outcomes.append(_failure(listed[len(outcomes)], error, ns))
+        outcomes += [{"passed": False, "points": 0, "message": "sin ejecutar: el ejercicio agotó su tiempo"}
+                     for _ in listed[len(outcomes):]]
+    results = [{"name": c.name, "expected": c.expected, "max_points": c.points, **o}
+               for c, o in zip(listed, outcomes, strict=True)]
+    failed = [r for r in results if not r["passed"]]
+    exercise = {"exercise": number, "passed": not failed,
+                "message": failed[0]["message"] if failed else "; ".join(r["message"] for r in results if r["message"]),
+                "points": sum(r["points"] for r in results), "max_points": sum(c.points for c in listed),
+                "checks": results}
+    if failed and "where" in failed[0]:
+        exercise["where"] = failed[0]["where"]
+    return {**exercise, "seconds": round(time.perf_counter() - start, 1)}
 
 
 def run_checks(ns: dict, report_path: str | None = None, browser: bool = True, exercises=(1, 2, 3, 4, 5),
                free_models: bool = True, time_limits: dict | None = None) -> list[dict]:
-    """Run each exercise's check against a tiny model, each under its time limit; write (atomically) and
-    return the results. A hung exercise fails with the place it hung; the others are still graded."""
+    """Run each exercise's checks against a tiny model, each exercise under its time limit; write
+    (atomically) and return the results. A hung exercise fails with the place it hung; the others are
+    still graded."""
     limits = {**TIME_LIMITS_S, **(time_limits or {})}
     from helpers.registry import resolve
     from helpers.workshop.tiny import tiny_model_folder
@@ -99,23 +146,9 @@ def run_checks(ns: dict, report_path: str | None = None, browser: bool = True, e
     context = Context(folder, browser, Path(output) / "chat_web.png" if output else None)
     saved = {k: ns.get(k) for k in ("MODELO_CHAT", "MODELO_BASE", "MAX_NEW_TOKENS", "modelo", "tokenizador")}
     ns.update(MODELO_CHAT=str(folder), MODELO_BASE=str(folder), MAX_NEW_TOKENS=12)
-    results = []
     try:
-        for number, check in checks().items():
-            if number not in exercises:
-                continue
-            start = time.perf_counter()
-            try:
-                # GPU behaviour is checked on a simulated GPU; the rest on the CPU, everywhere
-                with time_limit(limits[number]), hidden_gpu():
-                    message = check(ns, context)
-                result = {"exercise": number, "passed": True, "message": message}
-            except CheckFailed as error:
-                result = {"exercise": number, "passed": False, "message": str(error)}
-            except (Exception, TimeLimitExceeded) as error:  # noqa: BLE001  (the student's code: say where)
-                place = where(error, ns)
-                result = {"exercise": number, "passed": False, "message": describe(error, place), "where": place}
-            results.append({**result, "seconds": round(time.perf_counter() - start, 1)})
+        results = [run_exercise(number, listed, ns, context, limits[number])
+                   for number, listed in checks(browser).items() if number in exercises]
     finally:
         ns.update(saved)
     if report_path:

@@ -1,6 +1,6 @@
 """Checks of exercise 3: conversation memory, truncation within the budget, Spanish and English roles."""
 
-from helpers.workshop.check_tools import GenerateSpy, expect, function
+from helpers.workshop.check_tools import Check, GenerateSpy, expect, function
 
 SYSTEM = "MARCA-SISTEMA: responde siempre en español."
 TURNS = 30
@@ -88,14 +88,37 @@ def _check_memory(ns, context) -> str:
     return prompt
 
 
-def check_3(ns: dict, context) -> str:
-    tokenizer = context.tokenizer
+def _roles(ns: dict, context) -> str:
     function(ns, "GestorContexto")
-    _check_roles(ns, tokenizer)
-    budgets = range(100, 220, 9)
-    for budget in budgets:
-        _check_budget(ns, tokenizer, budget)
-    _check_long_message(ns, tokenizer)
+    _check_roles(ns, context.tokenizer)
+    return "roles es/en"
+
+
+BUDGETS = range(100, 220, 9)
+
+
+def _truncation(ns: dict, context) -> str:
+    function(ns, "GestorContexto")
+    for budget in BUDGETS:
+        _check_budget(ns, context.tokenizer, budget)
+    return f"truncado dentro de {len(BUDGETS)} presupuestos, el más antiguo primero y sin quitar de más"
+
+
+def _long(ns: dict, context) -> str:
+    function(ns, "GestorContexto")
+    _check_long_message(ns, context.tokenizer)
+    return "mensaje largo recortado por el principio"
+
+
+def _memory(ns: dict, context) -> str:
     _check_memory(ns, context)
-    return (f"memoria del primer turno; truncado dentro de {len(budgets)} presupuestos, el más antiguo primero y "
-            "sin quitar de más; mensaje largo recortado por el principio; roles es/en")
+    return "memoria del primer turno"
+
+
+CHECKS_3 = [
+    Check("roles", "con roles en español o en inglés, el prompt es el de la plantilla de chat del modelo", _roles, 1),
+    Check("truncado", "truncar_historial cabe en el presupuesto, conserva el sistema y quita primero los mensajes "
+          "más antiguos, sin quitar de más", _truncation, 2),
+    Check("mensaje_largo", "un mensaje más largo que el presupuesto se recorta por el principio", _long, 1),
+    Check("memoria", "Chatbot.responder lleva la conversación anterior al prompt del turno siguiente", _memory, 2),
+]

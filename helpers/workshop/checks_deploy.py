@@ -7,7 +7,7 @@ import threading
 import urllib.request
 from pathlib import Path
 
-from helpers.workshop.check_tools import GenerateSpy, expect, function
+from helpers.workshop.check_tools import Check, GenerateSpy, expect, function
 
 SYSTEM_MARK = "MARCA-WEB"
 
@@ -17,13 +17,15 @@ def _letters(text: str) -> str:
     return re.sub(r"\W+", "", text or "")
 
 
-def _check_adapter(ns, context) -> str:
-    import torch
-
-    from helpers.workshop.persona import persona_answer, train_persona
-
-    tokenizer = context.tokenizer
+def _student_adapter(ns, context):
     peft_model = function(ns, "configurar_peft")(context.model(), r=4, lora_alpha=12)
+    expect(hasattr(peft_model, "peft_config"), f"configurar_peft debe devolver un modelo de peft; devolvió "
+                                               f"{type(peft_model).__name__}")
+    return peft_model
+
+
+def _check_lora(ns, context) -> str:
+    peft_model = _student_adapter(ns, context)
     config = getattr(peft_model, "peft_config", {}).get("default")
     expect(config is not None and config.r == 4 and config.lora_alpha == 12,
            f"configurar_peft(modelo, r=4, lora_alpha=12) debe crear un LoRA con r=4 y lora_alpha=12; "
@@ -31,6 +33,15 @@ def _check_adapter(ns, context) -> str:
     trainable = sum(p.numel() for p in peft_model.parameters() if p.requires_grad)
     total = sum(p.numel() for p in peft_model.parameters())
     expect(0 < trainable < total / 10, f"solo debe entrenarse el adaptador; entrenables {trainable} de {total}")
+    return f"LoRA r=4, alpha=12; entrenables {trainable} de {total}"
+
+
+def _check_training(ns, context) -> str:
+    import torch
+
+    from helpers.workshop.persona import persona_answer, train_persona
+
+    peft_model, tokenizer = _student_adapter(ns, context), context.tokenizer
     torch.manual_seed(0)
     before = persona_answer(peft_model, tokenizer, "¿Quién eres?")
     losses = train_persona(peft_model, tokenizer, steps=20, learning_rate=5e-2)
@@ -38,6 +49,17 @@ def _check_adapter(ns, context) -> str:
     expect(losses[-1] < losses[0] - 0.1 and after != before,
            f"unos pasos con los ejemplos del personaje deben bajar la pérdida y cambiar la respuesta: pérdida "
            f"{losses[0]:.2f} -> {losses[-1]:.2f}, respuesta {before!r} -> {after!r}")
+    return f"pérdida {losses[0]:.2f} -> {losses[-1]:.2f}"
+
+
+def _check_reload(ns, context) -> str:
+    import torch
+    from peft import LoraConfig, get_peft_model
+
+    tokenizer = context.tokenizer
+    # A reference adapter with random weights (not zero as a fresh LoRA): reloading without it shows.
+    peft_model = get_peft_model(context.model(), LoraConfig(r=4, lora_alpha=8, target_modules=["q_proj", "v_proj"],
+                                                            init_lora_weights=False))
     folder = Path(tempfile.mkdtemp()) / "adaptador"
     function(ns, "guardar_modelo")(peft_model, tokenizer, folder)
     files = {p.name for p in folder.iterdir()} if folder.is_dir() else set()
@@ -49,11 +71,11 @@ def _check_adapter(ns, context) -> str:
     with torch.inference_mode():
         expected, got = peft_model.eval()(ids).logits, loaded(ids.to(loaded.device)).logits
     expect(torch.allclose(expected.float(), got.float().cpu(), atol=1e-4),
-           "el modelo recargado con cargar_modelo_personalizado debe dar los mismos logits que el entrenado "
+           "el modelo recargado con cargar_modelo_personalizado debe dar los mismos logits que el guardado "
            f"(diferencia máxima {float((expected - got.float().cpu()).abs().max()):.3g})")
     expect(loaded_tokenizer("hola")["input_ids"] == tokenizer("hola")["input_ids"],
            "cargar_modelo_personalizado debe devolver el tokenizador guardado")
-    return f"pérdida {losses[0]:.2f} -> {losses[-1]:.2f}"
+    return "recarga idéntica"
 
 
 def _final_text(value) -> str:
@@ -62,10 +84,15 @@ def _final_text(value) -> str:
     return value.get("content", "") if isinstance(value, dict) else str(value or "")
 
 
-def _check_stream(ns, context):
+def _web_app(ns, context):
+    """The student's chatbot, a spy on its generate and the web interface built on it."""
     bot = function(ns, "Chatbot")(context.folder, f"{SYSTEM_MARK}: eres un asistente amable.")
     spy = GenerateSpy(bot.modelo)
-    app = function(ns, "crear_interfaz_web")(bot)
+    return bot, spy, function(ns, "crear_interfaz_web")(bot)
+
+
+def _check_stream(ns, context) -> str:
+    bot, spy, app = _web_app(ns, context)
     fn = getattr(app, "fn", None)
     expect(callable(fn), f"crear_interfaz_web debe devolver un gr.Interface o gr.ChatInterface; devolvió {type(app).__name__}")
     ns["MAX_NEW_TOKENS"] = 24
@@ -78,12 +105,14 @@ def _check_stream(ns, context):
     expect(_letters(chunks[-1]) == _letters(answer) and SYSTEM_MARK not in chunks[-1],
            f"el chat web debe mostrar la respuesta del modelo ({answer!r}), no el prompt ni la plantilla; "
            f"mostró {chunks[-1][:200]!r}")
-    return bot, app, spy
+    return f"chat en directo ({len(chunks)} trozos)"
 
 
-def _check_browser(app, spy, bot, context) -> str:
+def _check_browser(ns, context) -> str:
     from helpers.workshop.browser import chat_in_browser, free_port
 
+    bot, spy, app = _web_app(ns, context)
+    ns["MAX_NEW_TOKENS"] = 24
     port = free_port()
     app.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True)
     try:
@@ -98,7 +127,7 @@ def _check_browser(app, spy, bot, context) -> str:
     return f"navegador: respuesta del modelo (captura {screenshot})"
 
 
-def _check_deploy(ns) -> None:
+def _check_deploy(ns, context) -> str:
     from helpers.workshop.browser import free_port
 
     port, outcome = free_port(), {}
@@ -125,11 +154,20 @@ def _check_deploy(ns) -> None:
     finally:
         if hasattr(app, "close"):
             app.close()
+    return "despliegue en 127.0.0.1"
 
 
-def check_5(ns: dict, context) -> str:
-    trained = _check_adapter(ns, context)
-    bot, app, spy = _check_stream(ns, context)
-    web = _check_browser(app, spy, bot, context) if context.browser else "sin navegador"
-    _check_deploy(ns)
-    return f"LoRA r/alpha correctos, entrenamiento real ({trained}), recarga idéntica, chat en directo; {web}; despliegue en 127.0.0.1"
+CHECKS_5 = [
+    Check("lora", "configurar_peft(modelo, r, lora_alpha) crea un LoRA con esos r y lora_alpha y entrena solo una "
+          "parte pequeña", _check_lora, 1),
+    Check("entrenamiento", "unos pasos con los ejemplos de un personaje bajan la pérdida y cambian la respuesta",
+          _check_training, 2),
+    Check("guardar_recargar", "guardar_modelo guarda el adaptador y el tokenizador; cargar_modelo_personalizado da "
+          "los mismos logits", _check_reload, 2),
+    Check("directo", "el chat web entrega la respuesta del modelo a trozos (en directo), no el prompt ni la "
+          "plantilla", _check_stream, 2),
+    Check("navegador", "en un navegador real (Chromium), la respuesta que aparece es la del modelo", _check_browser,
+          1, browser=True),
+    Check("despliegue", "main_despliegue(lanzar=True, puerto=...) vuelve enseguida y sirve solo en 127.0.0.1",
+          _check_deploy, 1),
+]

@@ -1,20 +1,18 @@
-"""Grade a workshop notebook: run it headless, then check each exercise. make grade NB=path.ipynb"""
+"""Grade a workshop notebook, or a folder of them: make grade NB=path.ipynb, make grade DIR=folder/"""
 
 import argparse
 import json
+import os
 import re
 import sys
 from pathlib import Path
 
 from helpers.paths import REPO_ROOT
+from helpers.workshop.classroom import NOTEBOOK_LIMIT_S, GraderInputError, grade_class
 
 # Small values so grading takes minutes on a laptop CPU; PROFILE is the notebook's own.
 GRADER_PARAMETERS = {"MAX_NEW_TOKENS": 12, "VARIANTES_DEMO": ["base", "4bit"], "LANZAR_WEB": False, "PASOS_PERSONA": 2}
 EXERCISES = range(1, 6)
-
-
-class GraderInputError(ValueError):
-    """A mistake in what the grader was asked to grade (path, output folder)."""
 
 
 def notebook_profile(notebook) -> str:
@@ -66,6 +64,7 @@ def grade(path: str | Path, output_dir: str | Path, parameters: dict | None = No
     from helpers.io import atomic_write_json
     from helpers.notebook_runner import kernel_name
     from helpers.workshop.cells import cell_errors, place_text, student_cell_numbers
+    from helpers.workshop.sheet import is_check_cell
     from helpers.workshop.theory import grade_theory
 
     path, output_dir = Path(path).resolve(), Path(output_dir).resolve()
@@ -73,11 +72,16 @@ def grade(path: str | Path, output_dir: str | Path, parameters: dict | None = No
     output_dir.mkdir(parents=True, exist_ok=True)
     partial = output_dir / ".grade.partial.json"  # grade.json is replaced only once a new report exists
     partial.unlink(missing_ok=True)
-    notebook = nbformat.read(path, as_version=4)
+    try:
+        notebook = nbformat.read(path, as_version=4)
+    except Exception as error:  # noqa: BLE001  (JSON or nbformat's own errors: not a notebook)
+        raise GraderInputError(f"{path} no es un cuaderno de Jupyter válido ({type(error).__name__})") from error
     profile = (parameters or {}).get("PROFILE") or notebook_profile(notebook)
     cell_timeout = cell_timeout or CELL_TIMEOUT_S.get(profile, max(CELL_TIMEOUT_S.values()))
     for cell in notebook.cells:
         cell.metadata.setdefault("tags", [])  # papermill reads every cell's tags and its own metadata
+        if is_check_cell(cell):  # the cell stays (the student's cell numbers too); its checks run at the end
+            cell.source = "# comprobar(n): el corrector hace estas comprobaciones al final"
     notebook.metadata.setdefault("papermill", {})
     notebook.metadata.setdefault("kernelspec", {"name": kernel_name(), "language": "python",  # papermill needs one
                                                 "display_name": "Python (llm-studies)"})
@@ -97,43 +101,64 @@ def grade(path: str | Path, output_dir: str | Path, parameters: dict | None = No
     results = json.loads(partial.read_text(encoding="utf-8"))
     errors, numbers = cell_errors(notebook, cell_timeout), student_cell_numbers(notebook)
     for result in results:
-        if "where" in result:
-            result["message"] = result["message"].replace(" — en `", f" — {place_text(result['where'], numbers)}en `", 1)
+        for item in [result, *result["checks"]]:
+            if "where" in item:
+                item["message"] = item["message"].replace(" — en `", f" — {place_text(item['where'], numbers)}en `", 1)
         result["cell_error"] = errors.get(result["exercise"])
         if result["cell_error"]:  # an exercise whose own cells raised is not passed, whatever the checks say
             result["passed"] = False
-    report = {"profile": profile, "exercises": results, "theory": grade_theory(notebook)}
+    report = {"profile": profile, "exercises": results, "theory": grade_theory(notebook),
+              "points": sum(r["points"] for r in results), "max_points": sum(r["max_points"] for r in results)}
     atomic_write_json(output_dir / "grade.json", report)
     partial.unlink(missing_ok=True)
     return report
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Print a pass/fail line per exercise and theory question; exit 0 only when every exercise passes."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("notebook", help="the workshop notebook to grade (.ipynb)")
-    parser.add_argument("--output", default=str(REPO_ROOT / "outputs" / "grade"), help="folder for the report")
-    parser.add_argument("--profile", choices=("local", "gpu"), help="override the notebook's PROFILE")
-    parser.add_argument("--sin-navegador", action="store_true", help="skip the real-browser chat check")
-    args = parser.parse_args(argv)
-    try:
-        report = grade(args.notebook, args.output, {"PROFILE": args.profile} if args.profile else None,
-                       browser=not args.sin_navegador)
-    except GraderInputError as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 2
+def print_report(report: dict, output: str | Path) -> int:
+    """A line per exercise and per check, with points, then theory; the number of exercises passed."""
     results = report["exercises"]
     for result in results:
         mark = "✔ superado" if result["passed"] else "✘ no superado"
-        print(f"Ejercicio {result['exercise']}: {mark} — {result['message']}")
+        print(f"Ejercicio {result['exercise']}: {mark} ({result['points']}/{result['max_points']} puntos) — "
+              f"{result['message']}")
+        for check in result["checks"]:
+            detail = "" if check["passed"] else f" — {check['message']}"
+            print(f"    {'✔' if check['passed'] else '✘'} {check['points']}/{check['max_points']} "
+                  f"{check['expected']}{detail}")
         if result["cell_error"]:
             print(f"    error en las celdas del ejercicio: {result['cell_error']}")
     for answer in report["theory"]:
         print(f"Pregunta teórica {answer['question']}: {answer['status']} — {answer['message']}")
     passed = sum(r["passed"] for r in results)
-    print(f"\n{passed}/{len(results)} ejercicios superados (perfil {report['profile']}). "
-          f"Informe: {Path(args.output) / 'grade.json'}")
-    return 0 if passed == len(results) else 1
+    print(f"\n{passed}/{len(results)} ejercicios superados, {report['points']}/{report['max_points']} puntos "
+          f"(perfil {report['profile']}). Informe: {Path(output) / 'grade.json'}")
+    return passed
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Grade one notebook (exit 0 only when every exercise passes) or a folder of them (exit 0 once the
+    class CSV is written)."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("notebook", help="the workshop notebook to grade (.ipynb), or a folder of them")
+    parser.add_argument("--output", default=str(REPO_ROOT / "outputs" / "grade"), help="folder for the report")
+    parser.add_argument("--profile", choices=("local", "gpu"), help="override the notebook's PROFILE")
+    parser.add_argument("--sin-navegador", action="store_true", help="skip the real-browser chat check")
+    parser.add_argument("--limite-cuaderno", type=float, default=NOTEBOOK_LIMIT_S,
+                        help="folder mode: seconds each notebook may take before its row says 'colgado'")
+    parser.add_argument("--paralelo", type=int, default=1, help="folder mode: notebooks graded at the same time")
+    args = parser.parse_args(argv)
+    try:
+        if Path(args.notebook).is_dir() or args.notebook.endswith(("/", os.sep)):
+            csv = grade_class(args.notebook, args.output, args.limite_cuaderno, not args.sin_navegador, args.profile,
+                              jobs=args.paralelo)
+            print(f"Notas de la clase: {csv}")
+            return 0
+        report = grade(args.notebook, args.output, {"PROFILE": args.profile} if args.profile else None,
+                       browser=not args.sin_navegador)
+    except GraderInputError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    return 0 if print_report(report, args.output) == len(report["exercises"]) else 1
 
 
 if __name__ == "__main__":

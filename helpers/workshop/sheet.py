@@ -16,6 +16,34 @@ STUDENTS = "05_chatbot_workshop"
 _BEGIN = re.compile(r"^(\s*)### SOLUCIÓN (\d+) INICIO\s*$")
 _END = re.compile(r"^\s*### SOLUCIÓN FIN\s*$")
 _ANSWER_BEGIN, _ANSWER_END = "# <!-- RESPUESTA INICIO -->", "# <!-- RESPUESTA FIN -->"
+CHECK_TAG = "comprobar"
+_CHECK_CALL = re.compile(r"^\s*comprobar\(\s*\d+\s*\)\s*$", flags=re.MULTILINE)
+
+
+def check_cell(number: int) -> str:
+    """The percent-format text of exercise number's self-check cell."""
+    return (f'# %% tags=["{CHECK_TAG}"]\n'
+            f"# Comprueba el ejercicio {number} con un modelo diminuto (segundos): qué se cumple y qué no.\n"
+            "from helpers.workshop.self_check import comprobar\n\n"
+            f"comprobar({number})\n\n")
+
+
+def is_check_cell(cell) -> bool:
+    """A self-check cell: tagged as one, or a code cell that calls comprobar(n) on a line of its own."""
+    tags = cell.get("metadata", {}).get("tags", [])
+    return CHECK_TAG in tags or (cell.get("cell_type") == "code" and bool(_CHECK_CALL.search(cell.get("source", ""))))
+
+
+def with_check_cells(source: str) -> str:
+    """The solutions source with a comprobar(n) cell right after each exercise's definitions cell (idempotent)."""
+    for number in range(1, 6):
+        source = source.replace(check_cell(number), "")
+    for number in range(1, 6):
+        marker = f'# %% tags=["ejercicio-{number}"]\n'
+        start = source.index(marker) + len(marker)
+        end = source.index("\n# %%", start) + 1
+        source = source[:end] + check_cell(number) + source[end:]
+    return source
 
 
 class WorkshopSourceError(ValueError):
@@ -68,18 +96,24 @@ def solution_lines(source: str) -> list[str]:
     return lines
 
 
-def build() -> list:
-    """Write the students' .py and .ipynb next to the solutions; return the paths written."""
+def _write_pair(name: str, text: str) -> list:
     import jupytext
 
     from helpers.io import atomic_write_text
 
-    text = student_text((NOTEBOOKS_DIR / f"{SOLUTIONS}.py").read_text(encoding="utf-8"))
-    py_path = atomic_write_text(NOTEBOOKS_DIR / f"{STUDENTS}.py", text)
-    notebook = jupytext.reads(text, fmt="py:percent")
-    ipynb_path = NOTEBOOKS_DIR / f"{STUDENTS}.ipynb"
-    atomic_write_text(ipynb_path, jupytext.writes(notebook, fmt="ipynb"))
+    py_path = atomic_write_text(NOTEBOOKS_DIR / f"{name}.py", text)
+    ipynb_path = atomic_write_text(NOTEBOOKS_DIR / f"{name}.ipynb",
+                                   jupytext.writes(jupytext.reads(text, fmt="py:percent"), fmt="ipynb"))
     return [py_path, ipynb_path]
+
+
+def build() -> list:
+    """Add the self-check cells to the solutions, write the students' .py and .ipynb next to them; return
+    the paths written."""
+    original = (NOTEBOOKS_DIR / f"{SOLUTIONS}.py").read_text(encoding="utf-8")
+    source = with_check_cells(original)
+    written = _write_pair(SOLUTIONS, source) if source != original else []
+    return written + _write_pair(STUDENTS, student_text(source))
 
 
 def solution_namespace(exercises=(1, 2, 3, 4, 5), source: str | None = None, **parameters) -> dict:

@@ -9,6 +9,37 @@ class Mutant(NamedTuple):
     old: str
     new: str
 
+    @property
+    def checks(self) -> tuple[str, ...]:
+        """The checks of its exercise this wrong solution must fail, and no other."""
+        return FAILS[self.name]
+
+
+# Each mutant against the checks of its exercise (helpers.workshop.checks): the ones that cover the
+# behaviour it breaks. Several fail more than one: Spanish roles untranslated break every manager call.
+FAILS = {
+    "float32 on the GPU": ("gpu",), "no eval mode": ("gpu",), "device as a string": ("gpu",),
+    "always the CPU": ("gpu",), "half precision on the CPU too": ("cpu",), "cache variable ignored": ("cache",),
+    "input not truncated": ("truncado",), "instructions left out of the system message": ("sistema",),
+    "LoRA dropout that drops everything (nothing learns)": ("entrenamiento",),
+    "answer sliced on the batch dimension (keeps the prompt)": ("texto_nuevo",),
+    "interaccion_simple left undone": ("interaccion",), "max_new_tokens ignored": ("parametros",),
+    "do_sample ignored": ("parametros",), "system prompt never reaches the model": ("interaccion",),
+    "every turn but the last thrown away (no memory)": ("truncado", "memoria"),
+    "system message dropped by the truncation": ("truncado", "mensaje_largo"),
+    "answers never added to the history": ("memoria",), "off-by-one token count per message": ("truncado",),
+    "long message cut from its end": ("mensaje_largo",),
+    "Spanish role names not translated": ("roles", "truncado", "mensaje_largo", "memoria"),
+    "sliding window set on a built model (does nothing)": ("ventana",),
+    "time to first token equal to the whole latency": ("rendimiento",), "tokens/s counting the prompt": ("rendimiento",),
+    "memory in bytes reported as MB": ("rendimiento",), "demo_optimizaciones left undone": ("demo",),
+    "quantisation bits ignored": ("carga_optimizada",), "bf16 compute on a T4": ("cuantizacion",),
+    "FlashAttention-2 on a T4": ("carga_optimizada",),
+    "LoRA ignoring r and lora_alpha": ("lora",), "no streaming": ("directo",), "web reply is the template": ("directo",),
+    "main_despliegue left undone": ("despliegue",), "adapter saved without the tokenizer": ("guardar_recargar",),
+    "reload without the adapter": ("guardar_recargar",), "interface bound to 0.0.0.0": ("despliegue",),
+}
+
 
 MUTANTS = [
     # Exercise 1
@@ -17,10 +48,16 @@ MUTANTS = [
     Mutant("no eval mode", 1, "    modelo.eval()\n    return modelo, tokenizador", "    return modelo, tokenizador"),
     Mutant("device as a string", 1, 'return torch.device("cuda")', 'return "cuda"'),
     Mutant("always the CPU", 1, "    if torch.cuda.is_available():\n        memoria", "    if False:\n        memoria"),
+    Mutant("half precision on the CPU too", 1,
+           'dtype = getattr(torch, precision_and_attention()[0]) if dispositivo.type == "cuda" else torch.float32',
+           "dtype = torch.float16"),
     Mutant("cache variable ignored", 1, 'os.environ["HF_HOME"] = str(carpeta)', 'os.environ["HF_CACHE_LOCAL"] = str(carpeta)'),
     # Exercise 2
     Mutant("answer sliced on the batch dimension (keeps the prompt)", 2,
            'nuevos = salida[0, entrada["input_ids"].shape[1]:]', 'nuevos = salida[0][entrada["input_ids"].shape[0]:]'),
+    Mutant("input not truncated", 2, "truncation=True, max_length=longitud_maxima)", "truncation=False)"),
+    Mutant("instructions left out of the system message", 2,
+           'return f"{base} {instrucciones.strip()}" if instrucciones else base', "return base"),
     Mutant("interaccion_simple left undone", 2, "    pares = []\n    for pregunta in preguntas:",
            '    raise NotImplementedError("TODO 2")\n    pares = []\n    for pregunta in preguntas:'),
     Mutant("max_new_tokens ignored", 2, "    parametros.update(parametros_generacion or {})\n    entrada = {",
@@ -66,6 +103,8 @@ MUTANTS = [
            '"attn_implementation": "flash_attention_2" if opciones["flash_attention"] and cuda else "sdpa"}'),
     # Exercise 5
     Mutant("LoRA ignoring r and lora_alpha", 5, "LoraConfig(r=r, lora_alpha=lora_alpha,", "LoraConfig(r=8, lora_alpha=32,"),
+    Mutant("LoRA dropout that drops everything (nothing learns)", 5, "lora_alpha=lora_alpha, lora_dropout=0.05,",
+           "lora_alpha=lora_alpha, lora_dropout=1.0,"),
     Mutant("no streaming", 5, "        yield from chatbot.responder_en_directo(mensaje)",
            "        return chatbot.responder(mensaje)"),
     Mutant("web reply is the template", 5, "        yield from chatbot.responder_en_directo(mensaje)",

@@ -7,7 +7,7 @@ import os
 import pytest
 
 from helpers.notebook_runner import NOTEBOOKS_DIR
-from helpers.workshop.checks import run_checks
+from helpers.workshop.checks import checks, run_checks
 from helpers.workshop.sheet import SOLUTIONS, solution_namespace, student_text
 from tests.workshop.mutants import MUTANTS, mutate
 
@@ -44,15 +44,21 @@ def test_at_least_twenty_mutants_each_with_a_unique_edit():
         mutate(SOURCE, mutant)
 
 
-def test_the_solutions_pass_every_check(tmp_path):
+def test_the_solutions_pass_every_check_and_get_every_point(tmp_path):
     results = _grade(SOURCE, tmp_path)
     assert all(r["passed"] for r in results.values()), results
+    for number, listed in checks(browser=False).items():
+        result = results[number]
+        assert [c["name"] for c in result["checks"] if c["passed"]] == [c.name for c in listed]
+        assert result["points"] == result["max_points"] == sum(c.points for c in listed) > len(listed) // 2
+    assert sum(r["points"] for r in results.values()) == 35  # 36 with the real-browser check
 
 
 def test_the_blank_sheet_fails_every_check_with_its_todo(tmp_path):
     results = _grade(student_text(SOURCE), tmp_path)
     for number, result in results.items():
         assert not result["passed"] and f"TODO {number}" in result["message"], result
+        assert result["points"] == 0 and not any(c["passed"] for c in result["checks"])
     assert "TODO 1" in results[1]["message"] and "en `configurar_cache`" in results[1]["message"]
 
 
@@ -68,3 +74,31 @@ def test_a_wrong_solution_fails_its_exercise_only(mutant, tmp_path):
     failed = {number for number, r in results.items() if not r["passed"]}
     assert failed == {mutant.exercise}, {n: r["message"] for n, r in results.items() if not r["passed"]}
     assert results[mutant.exercise]["message"]
+    own = results[mutant.exercise]
+    failed_checks = [c for c in own["checks"] if not c["passed"]]
+    assert {c["name"] for c in failed_checks} == set(mutant.checks), [(c["name"], c["message"]) for c in failed_checks]
+    assert own["points"] == own["max_points"] - sum(c["max_points"] for c in failed_checks) < own["max_points"]
+
+
+def test_every_check_has_a_wrong_solution_it_must_reject():
+    rejected = {(m.exercise, name) for m in MUTANTS for name in m.checks}
+    every = {(number, c.name) for number, listed in checks(browser=True).items() for c in listed}
+    assert rejected <= every  # no mutant names a check that does not exist
+    # The real-browser check has its own wrong solution below (Chromium costs seconds).
+    assert every - rejected == {(5, "navegador")}
+
+
+@pytest.mark.slow
+def test_the_real_browser_check_rejects_a_web_reply_that_shows_the_template(tmp_path):
+    from helpers.registry import resolve
+    from helpers.workshop.check_tools import Context
+    from helpers.workshop.checks import run_exercise
+    from helpers.workshop.tiny import tiny_model_folder
+
+    mutant = next(m for m in MUTANTS if m.name == "web reply is the template")
+    ns = solution_namespace(exercises=(1, 2, 3, 5), source=mutate(SOURCE, mutant), OUTPUT_DIR=str(tmp_path))
+    context = Context(tiny_model_folder(str(resolve(ns["MODELO_CHAT"]).path)), True, tmp_path / "chat.png")
+    browser = [c for c in checks(browser=True)[5] if c.browser]
+    result = run_exercise(5, browser, ns, context, 120)
+    assert not result["passed"] and result["points"] == 0, result
+    assert result["checks"][0]["message"].startswith("en el navegador, la respuesta debe ser la del modelo")

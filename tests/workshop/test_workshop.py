@@ -56,6 +56,7 @@ def test_grader_passes_every_exercise_of_the_solutions_in_a_real_browser(tmp_pat
     assert all(r["cell_error"] is None for r in results)
     assert [t["status"] for t in report["theory"]] == ["superado"] * 3
     assert "navegador: respuesta del modelo" in results[4]["message"]
+    assert report["points"] == report["max_points"] == 36  # every check's points, the browser's included
     screenshot = tmp_path / "chat_web.png"  # taken by headless Chromium once the streamed reply showed
     assert screenshot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and screenshot.stat().st_size > 10_000
     assert (tmp_path / "metrics.json").exists()
@@ -72,3 +73,4 @@ def test_grader_fails_every_exercise_of_the_untouched_sheet_and_says_where(tmp_p
         assert result["cell_error"].startswith("NotImplementedError: TODO ") and "(celda " in result["cell_error"]
     assert "celda " in results[1]["message"] and "en `configurar_cache`" in results[1]["message"]
     assert [t["status"] for t in report["theory"]] == ["no superado"] * 3
+    assert report["points"] == 0 and report["max_points"] == 36

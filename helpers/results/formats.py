@@ -27,6 +27,11 @@ def separated(value) -> bool:
     return figure is not None and (figure.low > 0 or figure.high < 0)
 
 
+def zero_bound(n: int, level: float = 0.95) -> float:
+    """The exact (Clopper-Pearson) upper bound for 0 successes in n: what a bootstrap's [0, 0] hides."""
+    return 1 - ((1 - level) / 2) ** (1 / int(n))
+
+
 def number(value, digits: int = 3) -> str:
     """A float with a fixed number of decimals."""
     return f"{float(value):.{digits}f}"
@@ -58,5 +63,5 @@ def table(rows: dict, columns: list[str] | None = None, first: str = "") -> str:
     return "\n".join(lines)
 
 
-FILTERS = {"iv": interval, "num": number, "pct": percent, "minutes": minutes, "separated": separated}
+FILTERS = {"iv": interval, "num": number, "zero_bound": zero_bound, "pct": percent, "minutes": minutes, "separated": separated}
 GLOBALS = {"machine": machine, "table": table}

@@ -23,6 +23,25 @@ def result_path(notebook: str, profile: str, results_dir: Path = RESULTS_DIR) ->
     return Path(results_dir) / profile / f"{notebook}.json"
 
 
+def settings(executed: dict) -> dict:
+    """Every parameter the run used: the parameters cell's literals, then papermill's injected values."""
+    import ast
+
+    values: dict = {}
+    for cell in executed.get("cells", []):
+        tags = cell.get("metadata", {}).get("tags", [])
+        if cell.get("cell_type") != "code" or not {"parameters", "injected-parameters"} & set(tags):
+            continue
+        for node in ast.parse("".join(cell["source"])).body:
+            if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
+                try:
+                    values[node.targets[0].id] = ast.literal_eval(node.value)
+                except ValueError:
+                    continue
+    values.pop("OUTPUT_DIR", None)
+    return values
+
+
 def run_record(notebook: str, output_dir: Path) -> dict:
     """The record of an executed run in output_dir: metrics, injected parameters, machine, date, runtime."""
     output_dir = Path(output_dir)
@@ -31,13 +50,15 @@ def run_record(notebook: str, output_dir: Path) -> dict:
         if not needed.exists():
             raise NotRecordable(f"{needed}: not found; run `make run NB={notebook}` first")
     metrics = json.loads(metrics_file.read_text(encoding="utf-8"))
-    papermill = json.loads(executed.read_text(encoding="utf-8")).get("metadata", {}).get("papermill", {})
+    notebook_json = json.loads(executed.read_text(encoding="utf-8"))
+    papermill = notebook_json.get("metadata", {}).get("papermill", {})
     if papermill.get("exception"):
         raise NotRecordable(f"{executed}: the run stopped with an error; only a finished run is recorded")
     if metrics.get("private_chat"):
         raise NotRecordable(f"{metrics_file}: a private chat's run is never recorded (only the demo chat's)")
     parameters = {k: v for k, v in papermill.get("parameters", {}).items() if k != "OUTPUT_DIR"}
     return {"notebook": notebook, "profile": metrics.get("profile"), "parameters": parameters,
+            "settings": settings(notebook_json),
             "finished": papermill.get("end_time"), "runtime_seconds": papermill.get("duration"),
             "machine": {"cpu": metrics.get("cpu"), "precision": metrics.get("precision")},
             "metrics": metrics}

@@ -16,7 +16,11 @@ def write_run(folder, metrics=None, parameters=None, exception=False, name="04_r
     (folder / "metrics.json").write_text(json.dumps(METRICS if metrics is None else metrics))
     papermill = {"parameters": {"OUTPUT_DIR": str(folder), **(parameters or {})}, "exception": exception,
                  "end_time": "2026-12-06T17:00:00", "duration": 812.5}
-    (folder / f"{name}.ipynb").write_text(json.dumps({"metadata": {"papermill": papermill}, "cells": []}))
+    cells = [{"cell_type": "code", "metadata": {"tags": ["parameters"]},
+              "source": ["SEED = 0  # semilla\n", "MAX_NEW_TOKENS = 250\n", "OUTPUT_DIR = ''\n"]},
+             {"cell_type": "code", "metadata": {"tags": ["injected-parameters"]},
+              "source": [f"{k} = {v!r}\n" for k, v in (parameters or {}).items()]}]
+    (folder / f"{name}.ipynb").write_text(json.dumps({"metadata": {"papermill": papermill}, "cells": cells}))
     return folder
 
 

@@ -55,3 +55,10 @@ def test_new_figure_is_reported_not_failed():
 
 def test_a_non_interval_triple_is_not_read_as_one():
     assert figures({"x": [0.9, 0.1, 0.5]}) == {}
+
+
+def test_intervals_only_leaves_out_counts_and_flags():
+    got = copy.deepcopy(METRICS)
+    got["questions"], got["hit@5"] = 47, [0.9, 0.8, 0.95]
+    rows = {r.figure: r.verdict for r in compare(METRICS, got, intervals_only=True)}
+    assert rows == {"hit@5": "DERIVA", "by_model/a": "ok"}

@@ -18,6 +18,12 @@ def test_record_keeps_metrics_machine_date_and_runtime(run_dir, tmp_path):
     assert kept["metrics"] == METRICS and kept["runtime_seconds"] == 812.5
     assert kept["machine"] == {"cpu": "Intel AMX", "precision": {"dtype": "bfloat16"}}
     assert kept["finished"].startswith("2026-12-06") and kept["parameters"] == {}
+    assert kept["settings"] == {"SEED": 0, "MAX_NEW_TOKENS": 250}
+
+
+def test_settings_take_the_injected_values(tmp_path):
+    folder = write_run(tmp_path / "run", parameters={"MAX_NEW_TOKENS": 8})
+    assert run_record(NB, folder)["settings"] == {"SEED": 0, "MAX_NEW_TOKENS": 8}
 
 
 @pytest.mark.parametrize("kwargs, message", [

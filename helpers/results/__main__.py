@@ -27,6 +27,28 @@ def record_new_runs(outputs=REPO_ROOT / "outputs") -> None:
             print(f"{name}: no se guarda ({error})")
 
 
+def record_bench(outputs=REPO_ROOT / "outputs") -> None:
+    """Keep make bench's latest results (and make bench-precision's) as results/local/bench.json."""
+    import json
+
+    from helpers.io import atomic_write_json
+    from helpers.results.store import result_path
+
+    found = {name: outputs / "bench" / f"{name}.json" for name in ("results", "precision_agreement")}
+    metrics = {name: json.loads(path.read_text(encoding="utf-8")) for name, path in found.items() if path.exists()}
+    if "results" not in metrics:
+        return
+    measured = sorted(r.get("measured_at", "") for r in metrics["results"]["results"].values())
+    entry = {"notebook": "bench", "profile": "local", "parameters": {}, "settings": {}, "finished": measured[-1],
+             "runtime_seconds": sum(r.get("wall_seconds", 0) for r in metrics["results"]["results"].values()),
+             "machine": {"cpu": next(iter(metrics["results"]["results"].values())).get("cpu"), "precision": None},
+             "metrics": metrics}
+    kept = load("bench", "local")
+    if kept is None or kept["metrics"] != metrics:
+        atomic_write_json(result_path("bench", "local"), entry)
+        print("bench: guardada en results/local/bench.json")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="make results", description=__doc__.splitlines()[0])
     parser.add_argument("--no-record", action="store_true", help="only regenerate the text from results/")
@@ -39,6 +61,7 @@ def main(argv: list[str] | None = None) -> int:
         return 1 if out_of_date else 0
     if not args.no_record:
         record_new_runs()
+        record_bench()
     for path, text in generated().items():
         if not path.exists() or path.read_text(encoding="utf-8") != text:
             atomic_write_text(path, text)

@@ -35,7 +35,7 @@ def generated(results_dir: Path = RESULTS_DIR, templates: Path = TEMPLATES, read
     """{file: its generated text} for every page and for the README, from the recorded local results."""
     env, results = _environment(templates), recorded("local", results_dir)
     out: dict[Path, str] = {}
-    for template in sorted(templates.glob("[0-9]*.md")):
+    for template in sorted(t for t in templates.glob("*.md") if not t.name.startswith(("_", "README."))):
         if template.stem not in results:
             continue  # not measured yet: no page rather than a page of blanks
         text = env.get_template(template.name).render(r=results[template.stem], m=results[template.stem]["metrics"],

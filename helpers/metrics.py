@@ -105,6 +105,19 @@ def bootstrap_bounds(data: tuple, statistic, n_resamples: int = 2000, seed: int 
     return math.nan, math.nan
 
 
+def proportion_interval(hits, level: float = 0.95) -> tuple[float, float, float]:
+    """(share, low, high): a share of successes with its exact (Clopper-Pearson) interval, which unlike a
+    bootstrap does not collapse to a point at 0 or n successes."""
+    from scipy.stats import binomtest
+
+    hits = np.asarray(hits, dtype=float)
+    if hits.size == 0 or not np.isin(hits, (0.0, 1.0)).all():
+        raise ValueError(f"proportion_interval needs 0/1 outcomes, got {hits.size} values")
+    k, n = int(hits.sum()), int(hits.size)
+    interval = binomtest(k, n).proportion_ci(confidence_level=level, method="exact")
+    return k / n, float(interval.low), float(interval.high)
+
+
 def bootstrap_interval(values, n_resamples: int = 2000, seed: int = 0, level: float = 0.95,
                        statistic=np.mean) -> tuple[float, float, float]:
     """(estimate, low, high): BCa bootstrap interval (scipy.stats.bootstrap) over independent units."""

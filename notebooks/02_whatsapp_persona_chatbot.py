@@ -82,7 +82,7 @@ MAX_CONTEXT_TURNS = 6  # turnos anteriores que ve el modelo
 TEST_SHARE = 0.2  # la última parte del chat (en el tiempo) se reserva para evaluar
 MAX_STEPS = 40  # pasos de entrenamiento LoRA (de cada adaptador)
 BATCH_SIZE = 2  # ejemplos por paso y dispositivo (el original: 4)
-GRAD_ACCUM = 2  # acumulación de gradiente (el original: 8); 40 pasos de 4 caben en 30 min en 2 núcleos
+GRAD_ACCUM = 2  # acumulación de gradiente (el original: 8); 40 pasos de 4: unos 80 s por adaptador en 2 núcleos con bf16
 LEARNING_RATE = 1e-3  # tasa de aprendizaje, programa coseno (alta: 40 pasos cortos en CPU)
 LORA_R = 8  # rango de LoRA
 REPORT_TO = "none"  # seguimiento del entrenamiento: "none", "wandb", "tensorboard" o "trackio"
@@ -327,7 +327,8 @@ pd.DataFrame({f"respuestas de {p}": {"ajeno − propio (NLL por token)": f"{e['m
 # distinguir a las dos personas con sus mensajes **de entrenamiento** reales. Después puntúa las
 # respuestas reservadas reales (su techo: lo bien que distingue a las personas de verdad), las del
 # modelo base y las de cada adaptador en los contextos de su persona: la fracción atribuida a la
-# persona buscada, con su intervalo. El azar está en 0,5. El estilo (longitud, mensajes por turno,
+# persona buscada, con su intervalo exacto (binomial de Clopper-Pearson: con 16 de 16 es [0,79, 1], no el
+# [1, 1] de un bootstrap). El azar está en 0,5. El estilo (longitud, mensajes por turno,
 # preguntas, emojis, minúsculas, distinct-n con la misma longitud) se mide en **todas** las
 # respuestas reservadas reales y en todas las generadas.
 
@@ -337,9 +338,9 @@ real = {p: [e["reply"] for e in split[p][1]] for p in people_studied}
 attribution = {}
 for person in trained:
     to_a = person == AUTHOR
-    attribution[person] = {"real (techo)": attributed_share(attributor, real[person], to_a, SEED),
-                           "base": attributed_share(attributor, generated[("base", person)], to_a, SEED),
-                           "adaptador propio": attributed_share(attributor, generated[(person, person)], to_a, SEED)}
+    attribution[person] = {"real (techo)": attributed_share(attributor, real[person], to_a),
+                           "base": attributed_share(attributor, generated[("base", person)], to_a),
+                           "adaptador propio": attributed_share(attributor, generated[(person, person)], to_a)}
 pd.DataFrame({f"atribuidas a {p}": {k: f"{v[0]:.2f} [{v[1]:.2f}, {v[2]:.2f}]" for k, v in cells.items()}
               for p, cells in attribution.items()})
 

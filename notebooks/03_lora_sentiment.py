@@ -78,10 +78,10 @@ STEAM_DAY_RANGE = 365  # días hacia atrás de las reseñas de Steam que se desc
 VALIDATION_SIZE = 0.1  # parte de las películas para validación (elegir configuración)
 TEST_SIZE = 0.15  # parte de las películas para la prueba final
 N_EVAL = 0  # reseñas de validación y de prueba como máximo (muestra aleatoria); 0: todas
-N_TRAIN = {"local": {"encoder": 1000, "encoder_alt": 200}, "gpu": {"encoder": 0, "encoder_alt": 0}}  # reseñas de entrenamiento por perfil y papel; 0: todas
+N_TRAIN = {"local": {"encoder": 1000, "encoder_alt": 1000}, "gpu": {"encoder": 0, "encoder_alt": 0}}  # reseñas de entrenamiento por perfil y papel (el mismo presupuesto para los dos codificadores); 0: todas
 FULL_SWEEP = {"local": ["encoder"], "gpu": ["encoder", "encoder_alt"]}  # papeles que prueban todas las configuraciones
-ENCODER_ROLES = {"local": ["encoder"], "gpu": ["encoder", "encoder_alt"]}  # codificadores (papeles del registro); en CPU, MPNet (5 veces más lento) se añade con "encoder_alt"
-EXTRA_CONFIGS = {"local": False, "gpu": True}  # añadir LoRA en todas las lineales y ajuste completo (en CPU no caben en 45 min)
+ENCODER_ROLES = {"local": ["encoder", "encoder_alt"], "gpu": ["encoder", "encoder_alt"]}  # codificadores (papeles del registro); en CPU, MPNet (5 veces más lento) entrena solo la configuración elegida para MiniLM
+EXTRA_CONFIGS = {"local": True, "gpu": True}  # añadir LoRA en todas las lineales y ajuste completo (con bf16 caben en CPU)
 EPOCHS = 2  # épocas, las mismas para todas las configuraciones
 BATCH_SIZE = 16  # reseñas por paso
 MAX_LENGTH = 128  # tokens por reseña como máximo (el relleno es dinámico, por lote)
@@ -261,12 +261,12 @@ plt.show()
 # reseñas (una submuestra fija, sorteada con `SEED`, de las películas de entrenamiento), con lote
 # `BATCH_SIZE`; solo cambia la semilla del entrenamiento (inicialización y orden). En el perfil
 # local: MiniLM, 1.000 reseñas × 2 épocas = 125 pasos de 16 con tasa 2e-3, las cinco
-# configuraciones × 3 semillas (15 entrenamientos; 41 min medidos en total con el *prompting* en 2
-# núcleos). Con menos pasos LoRA no sale de la clase mayoritaria (38 pasos: siempre «positive»).
-# Las dos líneas base entrenadas y MPNet (5 veces más lento) no caben en ese tiempo: se activan con
-# `EXTRA_CONFIGS` y `ENCODER_ROLES`. Si MPNet ve menos reseñas, entrena solo la configuración
-# elegida en validación para el primer modelo: es una fila aparte, con su presupuesto en el nombre,
-# y no se compara como si fuera igual.
+# configuraciones × 3 semillas, más LoRA en todas las lineales y el ajuste completo (`EXTRA_CONFIGS`);
+# el tiempo de la ejecución por defecto está en la página de resultados. Con menos pasos LoRA no sale
+# de la clase mayoritaria (38 pasos: siempre «positive»). MPNet (5 veces más lento, `ENCODER_ROLES`)
+# entrena con **el mismo presupuesto** solo la configuración elegida en validación para MiniLM, y las
+# dos se comparan en la prueba. Si MPNet viera menos reseñas (`N_TRAIN`), sería una fila aparte, con su
+# presupuesto en el nombre, y no se compararía como si fuera igual.
 #
 # Cada ejecución se guarda en `runs/` con una clave que incluye todos los ajustes que la
 # determinan y el contenido de sus datos: si la celda se interrumpe, al repetirla solo se entrena
@@ -396,8 +396,8 @@ for role in full_sweep:
             label = f"{row_names[role]}: {chosen[role].name} vs {name.split(' · ', 1)[1]}"
             comparisons[label] = compare(rows_by_name[best_name], rows, "test", true["test"], seed=SEED,
                                          groups=test_movies)
-equal_budget = [role for role in full_sweep if len(train_frames[role]) == len(train_frames[main_role])]
-for role in equal_budget[1:]:  # encoders with the same budget can be compared with each other
+equal_budget = [role for role in encoder_roles if len(train_frames[role]) == len(train_frames[main_role])]
+for role in equal_budget[1:]:  # same budget and configuration (the main encoder's choice): comparable
     a, b = (f"{row_names[r]} · {chosen[r].name}" for r in (main_role, role))
     comparisons[f"{a} vs {b}"] = compare(rows_by_name[a], rows_by_name[b], "test", true["test"], seed=SEED,
                                          groups=test_movies)

@@ -425,10 +425,11 @@ pd.DataFrame([{"generador": g, "pregunta": r["question"], "respuesta": r["answer
 #   a un número que no existe).
 # Límite conocido: las órdenes internas del manual están en inglés y las respuestas en español, así
 # que una respuesta correcta traducida puede quedar «sin apoyo» por palabras: la cifra es una cota
-# inferior de lo apoyado, no una nota de calidad.
+# inferior de lo apoyado, no una nota de calidad. Cada proporción lleva su intervalo exacto
+# (Clopper-Pearson), que no se colapsa en 0 o 1 como un bootstrap con 12 de 12.
 
 # %%
-summaries = {label: outcome_summary(rows_, SEED) for label, rows_ in judged.items()}
+summaries = {label: outcome_summary(rows_) for label, rows_ in judged.items()}
 citation_table = pd.DataFrame({label: {
     "cita apoyada (manual)": format_interval(s["supported"]), "cita sin apoyo (manual)": format_interval(s["unsupported"]),
     "sin cita (manual)": format_interval(s["no_citation"]),
@@ -436,7 +437,8 @@ citation_table = pd.DataFrame({label: {
         format_interval(s["wrong_refusal"]) if s["wrong_refusal"] else "–",
     f"rechazo justificado (sin ella, {s['gold_missing']})":
         format_interval(s["justified_refusal"]) if s["justified_refusal"] else "–",
-    "rechazo correcto (ajenas)": format_interval(s["correct_refusal"]), "citas sin apoyo (total)": s["unsupported_citations"],
+    "rechazo correcto (ajenas)": format_interval(s["correct_refusal"]) if s["correct_refusal"] else "–",
+    "citas sin apoyo (total)": s["unsupported_citations"],
     "tokens/s": f"{speed[label] or 0:.1f}"} for label, s in summaries.items()}).T
 citation_table
 

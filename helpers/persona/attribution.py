@@ -20,10 +20,10 @@ def fit_attributor(texts_a: list[str], texts_b: list[str], seed: int = 0):
     return model.fit(list(texts_a) + list(texts_b), [1] * len(texts_a) + [0] * len(texts_b))
 
 
-def attributed_share(attributor, texts: list[str], to_a: bool, seed: int = 0) -> tuple[float, float, float]:
-    """(share, low, high) of texts the classifier gives to the intended person, bootstrapped over texts.
-    An empty reply counts as not attributed (a model that says nothing has no style)."""
-    from helpers.metrics import bootstrap_interval
+def attributed_share(attributor, texts: list[str], to_a: bool) -> tuple[float, float, float]:
+    """(share, low, high) of texts the classifier gives to the intended person, with its exact binomial
+    interval. An empty reply counts as not attributed (a model that says nothing has no style)."""
+    from helpers.metrics import proportion_interval
 
     if not texts:
         raise ValueError("no replies to attribute")
@@ -32,7 +32,7 @@ def attributed_share(attributor, texts: list[str], to_a: bool, seed: int = 0) ->
     if kept:
         predicted = attributor.predict([texts[i] for i in kept])
         hits[kept] = predicted == (1 if to_a else 0)
-    return bootstrap_interval(hits, seed=seed)
+    return proportion_interval(hits)
 
 
 # The style table's rows in Spanish: the rates are shares of messages, not counts per message.

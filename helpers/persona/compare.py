@@ -30,7 +30,7 @@ def compare_generators(names: list[str], split: dict, author: str, attributor, t
                                    train["repetition_penalty"])
         results[name] = {"base": base,
                          "tuned": perplexity_cell(*reply_nll(tuned, tokenizer, rows["eval"], train["max_length"]), seed),
-                         "attributed": attributed_share(attributor, replies, to_a, seed)}
+                         "attributed": attributed_share(attributor, replies, to_a)}
         del model, tuned
         free_memory()  # the next generator loads into the memory this one held (a 15 GB T4 holds one)
     return results

@@ -58,12 +58,12 @@ def judge_all(answers: dict[str, str], items: list[dict], fragments: dict[str, l
                             q["in_manual"], threshold)} for q in items]
 
 
-def outcome_summary(judged: list[dict], seed: int = 0) -> dict:
-    """Separate rates with 95% intervals: supported, unsupported and without citation over in-manual
+def outcome_summary(judged: list[dict]) -> dict:
+    """Separate rates with exact (Clopper-Pearson) 95% intervals: supported, unsupported and without citation over in-manual
     questions; refusals split by whether a fragment shown held the answer (wrong over those that
     did, justified over those that did not); correct refusals over out-of-manual questions; plus the
     number of unsupported citations."""
-    from helpers.metrics import bootstrap_interval
+    from helpers.metrics import proportion_interval as rate
 
     inside = [row for row in judged if row["in_manual"]]
     outside = [row for row in judged if not row["in_manual"]]
@@ -71,14 +71,12 @@ def outcome_summary(judged: list[dict], seed: int = 0) -> dict:
     missing = [row for row in inside if not row["gold_shown"]]
     summary = {}
     for outcome in ("supported", "unsupported", "no_citation"):
-        summary[outcome] = bootstrap_interval([row["outcome"] == outcome for row in inside], seed=seed)
+        summary[outcome] = rate([row["outcome"] == outcome for row in inside]) if inside else None
     # None where no question falls in the group (a small run may show every answer, or none)
-    summary["wrong_refusal"] = bootstrap_interval([row["refused"] for row in shown], seed=seed) if shown else None
-    summary["justified_refusal"] = (bootstrap_interval([row["refused"] for row in missing], seed=seed)
-                                    if missing else None)
+    summary["wrong_refusal"] = rate([row["refused"] for row in shown]) if shown else None
+    summary["justified_refusal"] = rate([row["refused"] for row in missing]) if missing else None
     summary["gold_shown"], summary["gold_missing"] = len(shown), len(missing)
-    summary["correct_refusal"] = bootstrap_interval([row["outcome"] == "correct_refusal" for row in outside],
-                                                    seed=seed)
+    summary["correct_refusal"] = rate([row["outcome"] == "correct_refusal" for row in outside]) if outside else None
     summary["unsupported_citations"] = int(sum(len(row["unsupported_citations"]) for row in judged))
     summary["in_manual"], summary["outside"] = len(inside), len(outside)
     return summary

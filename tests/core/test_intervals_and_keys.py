@@ -59,3 +59,17 @@ def test_settings_key_changes_with_every_setting_and_with_the_input_content(tmp_
     assert content_hash(folder) != before
     with pytest.raises(FileNotFoundError, match="missing input"):
         content_hash(tmp_path / "nope")
+
+
+def test_proportion_interval_is_exact_and_does_not_collapse_at_the_edges():
+    from scipy.stats import beta
+
+    from helpers.metrics import bootstrap_interval, proportion_interval
+
+    share, low, high = proportion_interval([1] * 16)
+    assert share == 1.0 and high == 1.0 and low == pytest.approx(beta.ppf(0.025, 16, 1))  # 0.794
+    assert bootstrap_interval([1.0] * 16)[1] == 1.0  # what the bootstrap said: no uncertainty at all
+    share, low, high = proportion_interval([1, 0, 1, 1])
+    assert share == 0.75 and low == pytest.approx(beta.ppf(0.025, 3, 2)) and high == pytest.approx(beta.ppf(0.975, 4, 1))
+    with pytest.raises(ValueError, match="0/1 outcomes"):
+        proportion_interval([0.5, 1])

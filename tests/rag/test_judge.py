@@ -71,6 +71,8 @@ def test_outcome_summary_counts_each_outcome_over_its_own_questions(tmp_path):
     assert summary["justified_refusal"] is None and (summary["gold_shown"], summary["gold_missing"]) == (4, 0)
     assert summary["correct_refusal"][0] == 0.5 and summary["unsupported_citations"] == 3
     assert (summary["in_manual"], summary["outside"]) == (4, 2)
+    everything = outcome_summary([_row("correct_refusal", in_manual=False, gold_shown=False)] * 12)
+    assert everything["correct_refusal"][0] == 1.0 and everything["correct_refusal"][1] < 0.75  # exact: [0.74, 1]
     plot_outcomes({"a": {"supported": 1, "wrong_refusal": 2}}, tmp_path / "c.png", "t")
     assert (tmp_path / "c.png").read_bytes()[:4] == b"\x89PNG"
 

@@ -63,10 +63,10 @@ gpu-check: ## en una GPU: cada cuaderno con PROFILE=gpu y parámetros pequeños,
 test-fast: ## las pruebas sin ejecutar los cuadernos (una parte de make test)
 	$(PY) -m pytest -q tests --ignore=tests/test_notebooks.py
 
-run-all: ## ejecuta cada cuaderno con papermill en el perfil local; reanuda lo guardado (4-5 h)
+run-all: ## ejecuta cada cuaderno con papermill en el perfil local; reanuda lo guardado (unos 72 min: la suma de lo medido por separado)
 	$(PY) -m helpers.notebook_runner
 
-run: ## NB=04: ejecuta un solo cuaderno; resultados en outputs/<cuaderno>/ (medidos en 2 núcleos: 01 41 min; 02 20 min; 03 41 min; 04 22 min; 06 2 min)
+run: ## NB=04: ejecuta un solo cuaderno; resultados en outputs/<cuaderno>/ (medidos solos en 2 núcleos con bf16: 01 34 min; 02 6 min; 03 21 min; 04 8 min; 06 1 min; las cifras, en docs/results/)
 	@test -n "$(NB)" || (echo "usage: make run NB=04" >&2; exit 2)
 	@$(PY) -m helpers.notebook_runner $(NB)
 

@@ -48,7 +48,7 @@ workshop: ## regenera la hoja de estudiantes del taller desde las soluciones (se
 	$(PY) -m helpers.workshop
 	$(MAKE) sync
 
-test: ## todas las pruebas: cada cuaderno con parámetros pequeños (local y gpu simulado), Colab simulado, el chat y el libro en Chromium (15 min 3 s medidos en un clon nuevo con la CPU para él solo; cada prueba con su límite de tiempo)
+test: ## todas las pruebas: cada cuaderno con parámetros pequeños (local y gpu simulado), Colab simulado, el chat y el libro en Chromium (29 min 27 s medidos con la CPU para él solo; cada prueba con su límite de tiempo)
 	$(PY) -m pytest -q tests
 
 test-mutants: ## el corrector del taller frente a sus 35 soluciones erróneas, cada una con los cinco ejercicios (unos 21 min)

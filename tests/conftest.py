@@ -28,3 +28,14 @@ def tiny_causal_lm(qwen):
                          num_hidden_layers=2, num_attention_heads=4, num_key_value_heads=2,
                          eos_token_id=tokenizer.eos_token_id, pad_token_id=tokenizer.pad_token_id)
     return Qwen2ForCausalLM(config).eval(), tokenizer
+
+
+@pytest.fixture
+def chromium():
+    """The system Chromium's path; the test is skipped, saying what to install, where there is none."""
+    from helpers.browser import BrowserNotAvailable, chromium_path
+
+    try:
+        return chromium_path()
+    except BrowserNotAvailable as error:
+        pytest.skip(str(error))

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from helpers.browser import BrowserNotAvailable, chromium_path, drive_page, free_port
+from helpers.browser import drive_page, free_port
 from helpers.lab import KERNEL, KERNEL_DISPLAY, LOOPBACK, NOTEBOOKS, LabError, lab_command
 from helpers.paths import REPO_ROOT
 
@@ -164,11 +164,7 @@ def open_02_and_show_its_upload_widget(page, output_dir) -> dict:
 
 @pytest.mark.slow
 @pytest.mark.timeout(300)
-def test_make_lab_lists_the_notebooks_opens_02_on_the_suite_kernel_and_renders_its_upload_widget(tmp_path):
-    try:
-        chromium_path()
-    except BrowserNotAvailable as error:
-        pytest.skip(str(error))
+def test_make_lab_lists_the_notebooks_opens_02_on_the_suite_kernel_and_renders_its_upload_widget(tmp_path, chromium):
     SCREENSHOT.unlink(missing_ok=True)
     with Lab(tmp_path) as lab:
         assert listening_addresses(lab.processes()) == {LOOPBACK}
@@ -197,11 +193,7 @@ def open_02_on_the_wrong_kernel(page) -> dict:
 
 @pytest.mark.slow
 @pytest.mark.timeout(200)
-def test_the_kernel_check_fails_when_lab_offers_another_kernel(tmp_path):
-    try:
-        chromium_path()
-    except BrowserNotAvailable as error:
-        pytest.skip(str(error))
+def test_the_kernel_check_fails_when_lab_offers_another_kernel(tmp_path, chromium):
     with Lab(tmp_path, ["--kernel", "python3"]) as lab:  # ipykernel's own kernelspec, "Python 3 (ipykernel)"
         seen = drive_page(lab.url, open_02_on_the_wrong_kernel, tmp_path / "wrong_kernel.png", timeout_s=120)
     assert seen["check"] == "TimeoutError"

@@ -7,7 +7,7 @@ import urllib.request
 
 import pytest
 
-from helpers.browser import BrowserNotAvailable, chromium_path, drive_page
+from helpers.browser import drive_page
 from helpers.films.django_app import sqlite_url
 from helpers.paths import REPO_ROOT
 from tests.webapp.conftest import float64_copy, serving
@@ -28,11 +28,7 @@ def ask(page, prompt: str) -> dict:
             "url": page.url}
 
 
-def test_a_user_asks_for_a_film_in_chromium(film_db):
-    try:
-        chromium_path()
-    except BrowserNotAvailable as error:
-        pytest.skip(str(error))
+def test_a_user_asks_for_a_film_in_chromium(film_db, chromium):
     SCREENSHOT.unlink(missing_ok=True)
     with serving(sqlite_url(film_db)) as url:
         seen = drive_page(url, lambda page: ask(page, "una película de un pianista"), SCREENSHOT, timeout_s=90)
